@@ -1,0 +1,20 @@
+# The host: everything but main() lives in a convenience library so that
+# the unit tests link the same code the binary runs.
+noinst_LTLIBRARIES += libsluicehost.la
+libsluicehost_la_SOURCES = \
+	host/diag.c host/diag.h \
+	host/log.c host/log.h \
+	host/config.h host/loader.h host/options.h host/units.h host/ytree.h
+libsluicehost_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(JSONC_CFLAGS) \
+	$(YAML_CFLAGS) $(CURL_CFLAGS) $(ZLIB_CFLAGS)
+libsluicehost_la_LIBADD = $(RDKAFKA_LIBS) $(JSONC_LIBS) $(YAML_LIBS) \
+	$(CURL_LIBS) $(ZLIB_LIBS) $(LIBS)
+
+bin_PROGRAMS += sluice
+sluice_SOURCES = host/main.c host/cli.h
+sluice_CFLAGS = $(libsluicehost_la_CFLAGS)
+sluice_LDADD = libsluicehost.la
+
+include host/config.mk
+include host/loader.mk
+include host/broker.mk

@@ -1,0 +1,22 @@
+# Unit tests (Check) and integration tests. Every test runs through
+# tests/run-test, which runs it under valgrind when SLUICE_VALGRIND=1.
+test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) $(RDKAFKA_CFLAGS) $(JSONC_CFLAGS) \
+	$(YAML_CFLAGS)
+test_ldadd = libsluicehost.la $(CHECK_LIBS)
+
+AM_TESTS_ENVIRONMENT = \
+	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
+	export top_builddir top_srcdir;
+LOG_COMPILER = $(top_srcdir)/tests/run-test
+SH_LOG_COMPILER = $(top_srcdir)/tests/run-test
+TEST_EXTENSIONS = .sh
+EXTRA_DIST += tests/run-test
+
+# The whole suite under valgrind (unit tests; memcheck, leaks are errors).
+check-valgrind:
+	$(MAKE) $(AM_MAKEFLAGS) check SLUICE_VALGRIND=1
+
+include tests/config.mk
+include tests/loader.mk
+include tests/broker.mk
+include tests/cli.mk
