@@ -18,3 +18,4 @@ sluice_LDADD = libsluicehost.la
 include host/config.mk
 include host/loader.mk
 include host/broker.mk
+include host/connectors.mk

@@ -20,3 +20,4 @@ include tests/config.mk
 include tests/loader.mk
 include tests/broker.mk
 include tests/cli.mk
+include tests/connectors.mk

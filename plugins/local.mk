@@ -1,0 +1,1 @@
+# Shipped plugins; each folder adds its own fragment here.

@@ -1,0 +1,1 @@
+# (owned by one area; filled as it lands)
