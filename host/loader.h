@@ -30,6 +30,9 @@ struct plugin_registry {
  * and the host's ABI. */
 int loader_open(const char *path, struct plugin *out, char *err, size_t errlen);
 void loader_close(struct plugin *p);
+/* The descriptor checks of loader_open(), on a descriptor already in
+ * memory; the message in err does not name a file. */
+int loader_check(const struct sluice_plugin *desc, char *err, size_t errlen);
 
 /* Loads every *.so of each directory in `paths` (an entry may also name
  * a .so file). Every refused object and every duplicate name (naming

@@ -1,1 +1,2 @@
-# (owned by one area; filled as it lands)
+# Loader: dlopen()s plugins and checks their descriptor.
+libsluicehost_la_SOURCES += host/loader.c

@@ -25,6 +25,7 @@ struct optval {
 	} num;
 	char **list; /* LIST: NULL-terminated copies */
 	size_t list_n;
+	char *shown; /* LIST: the items joined by ", ", for options_display */
 };
 
 struct optset {
@@ -36,7 +37,8 @@ struct optset {
 /* Checks a plugin's option table: names unique and well-formed, known
  * types, defaults and bounds parse in the option's type, min <= max,
  * default within bounds and allowed, ENUM has `allowed`. On a problem
- * returns -1 with the reason in err. */
+ * returns -1 with the reason in err. A LIST default is written as items
+ * separated by commas ("json, avro"); "" is the empty list. */
 int options_check_table(const struct sluice_option *table, char *err,
 			size_t errlen);
 
@@ -58,7 +60,8 @@ const struct optval *options_find(const struct optset *set, const char *name);
 /* "string", "int", "size", ... */
 const char *options_type_name(enum sluice_opt_type t);
 
-/* The value as it may be shown to a person: "<secret>" for secrets. */
+/* The value as it may be shown to a person: "<secret>" for secrets, ""
+ * when there is no value. */
 const char *options_display(const struct optval *v);
 
 #endif

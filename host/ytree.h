@@ -2,7 +2,8 @@
  * ytree.h - a YAML document loaded into a small tree that keeps the line
  * and column of every key and value, so that every configuration error can
  * point at its place. Environment references ${env:NAME} in scalars are
- * expanded at load time ("$${" stands for a literal "${").
+ * expanded at load time ("$${" stands for a literal "${"); map keys are
+ * taken as written.
  */
 #ifndef SLUICE_YTREE_H
 #define SLUICE_YTREE_H
@@ -25,7 +26,9 @@ struct ynode {
 	char *key;
 	int key_line, key_col;
 	/* SCALAR: the text after env expansion; `plain` is 1 for an
-	 * unquoted scalar (so `~`, `null` or an empty plain value is null). */
+	 * unquoted scalar (so `~`, `null` or an empty plain value is null).
+	 * A scalar that took text from the environment is never plain:
+	 * TOKEN=null gives the string "null", not a null. */
 	char *value;
 	int plain;
 	/* MAP: entries in file order, each with `key` set; SEQ: items. */

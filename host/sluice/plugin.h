@@ -195,7 +195,8 @@ struct sluice_host {
 			   const struct sluice_record *rec,
 			   const char *source_partition, const char *position);
 	/* Sources: the last stored position of a source partition, or NULL.
-	 * Valid until close. Call it from open. */
+	 * Borrowed: valid until the callback returns; copy it. Call it from
+	 * open. */
 	const char *(*source_position)(struct sluice_task *t,
 				       const char *source_partition);
 

@@ -1,0 +1,253 @@
+/*
+ * config_plugins.c - the connector checks that need the loaded plugins:
+ *
+ *   - `plugin` names a loaded plugin (else a did-you-mean, the list of
+ *     plugins, or a note that plugin.path has none);
+ *   - the fields fit the plugin's kind: a source writes (topic or
+ *     outputs) and reads no topics, a sink reads `topics` and writes
+ *     nothing, a transform does both;
+ *   - `outputs` keys are outputs the plugin declares, `topic` and
+ *     `outputs` do not both map the default output, and every declared
+ *     output is mapped: an unmapped output would drop records silently;
+ *   - `config:` against the plugin's option table (fills c->opts);
+ *   - each `transforms:` item names a transform plugin and its `config:`
+ *     fits that plugin's table (fills t->opts).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "units.h"
+
+static const char *const default_outputs[] = {"out", NULL};
+
+static const char *const *outputs_of(const struct sluice_plugin *p)
+{
+	return p->outputs ? p->outputs : default_outputs;
+}
+
+static size_t count(const char *const *v)
+{
+	size_t n = 0;
+	while (v[n])
+		n++;
+	return n;
+}
+
+static int is_one_of(const char *s, const char *const *v)
+{
+	for (; *v; v++)
+		if (!strcmp(s, *v))
+			return 1;
+	return 0;
+}
+
+/* "; did you mean 'x'?", else "; <none_left> a, b", else "; <empty>". */
+static char *hint(const char *word, const char *const *names, size_t n,
+		  const char *none_left, const char *empty)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	const char *near = units_suggest(word, names, n);
+	if (near)
+		fprintf(f, "; did you mean '%s'?", near);
+	else if (n)
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s%s", i ? ", " : none_left, names[i]);
+	else
+		fprintf(f, "; %s", empty);
+	fclose(f);
+	return buf;
+}
+
+/* The plugin called `name` and of kind `kind` (0: any), or NULL after
+ * reporting an unknown name at `line`:`col`. */
+static const struct sluice_plugin *
+find_plugin(const struct plugin_registry *reg, enum sluice_kind kind,
+	    const char *field, const char *name, const char *file, int line,
+	    int col, struct diags *d)
+{
+	const struct plugin *p = registry_find(reg, name);
+	if (p && (!kind || p->desc->kind == kind))
+		return p->desc;
+	if (p) {
+		diags_add(d, file, line, col, "%s: plugin '%s' is a %s, not a %s",
+			  field, name, loader_kind_name(p->desc->kind),
+			  loader_kind_name(kind));
+		return NULL;
+	}
+	const char **names = config_alloc((reg->n + 1) * sizeof(*names));
+	size_t n = 0;
+	for (size_t i = 0; i < reg->n; i++)
+		if (!kind || reg->v[i].desc->kind == kind)
+			names[n++] = reg->v[i].desc->name;
+	char *tail = hint(name, names, n, "; available: ",
+			  kind ? "no plugins of that kind found on plugin.path"
+			       : "no plugins found on plugin.path");
+	diags_add(d, file, line, col, "%s: unknown plugin '%s'%s", field, name,
+		  tail);
+	free(tail);
+	free(names);
+	return NULL;
+}
+
+/* Where a field of c was given: its key, else the plugin value. */
+static void key_pos(const struct connector_config *c, const char *key,
+		    int *line, int *col)
+{
+	const struct ynode *n = ytree_get(c->root, key);
+	*line = n ? n->key_line : c->plugin_line;
+	*col = n ? n->key_col : c->plugin_col;
+}
+
+static void misfit(const struct connector_config *c, const char *key,
+		   const char *what, const struct sluice_plugin *p,
+		   struct diags *d)
+{
+	int line, col;
+	key_pos(c, key, &line, &col);
+	diags_add(d, c->file, line, col, "%s: %s plugin '%s' %s", key,
+		  loader_kind_name(p->kind), p->name, what);
+}
+
+static void missing(const struct connector_config *c, const char *key,
+		    const char *alt, const struct sluice_plugin *p,
+		    struct diags *d)
+{
+	diags_add(d, c->file, c->plugin_line, c->plugin_col,
+		  "%s: missing required field for %s plugin '%s'%s", key,
+		  loader_kind_name(p->kind), p->name, alt);
+}
+
+/* Returns whether the outputs are worth checking further. */
+static int check_kind(const struct connector_config *c,
+		      const struct sluice_plugin *p, struct diags *d)
+{
+	int reads = p->kind != SLUICE_KIND_SOURCE;
+	int writes = p->kind != SLUICE_KIND_SINK;
+	if (c->topics_n && !reads)
+		misfit(c, "topics", "reads no topics", p, d);
+	if (!c->topics_n && reads)
+		missing(c, "topics", "", p, d);
+	if (!writes) {
+		if (ytree_get(c->root, "topic"))
+			misfit(c, "topic", "writes no topic", p, d);
+		if (ytree_get(c->root, "outputs"))
+			misfit(c, "outputs", "has no outputs", p, d);
+	} else if (!c->outputs_n) {
+		missing(c, "topic", " (or give outputs)", p, d);
+	}
+	return writes && c->outputs_n;
+}
+
+static const struct output_map *find_output(const struct connector_config *c,
+					    const char *name)
+{
+	for (size_t i = 0; i < c->outputs_n; i++)
+		if (c->outputs[i].name && !strcmp(c->outputs[i].name, name))
+			return &c->outputs[i];
+	return NULL;
+}
+
+static const struct output_map *topic_entry(const struct connector_config *c)
+{
+	for (size_t i = 0; i < c->outputs_n; i++)
+		if (c->outputs[i].from_topic)
+			return &c->outputs[i];
+	return NULL;
+}
+
+static void check_output_name(const struct connector_config *c,
+			      const struct output_map *o,
+			      const struct sluice_plugin *p, struct diags *d)
+{
+	const char *const *decl = outputs_of(p);
+	if (o->from_topic)
+		return;
+	if (!is_one_of(o->name, decl)) {
+		char *tail = hint(o->name, decl, count(decl),
+				  "; its outputs are ", "");
+		diags_add(d, c->file, o->line, o->col,
+			  "outputs.%s: the plugin '%s' has no output '%s'%s",
+			  o->name, p->name, o->name, tail);
+		free(tail);
+		return;
+	}
+	const struct output_map *t = topic_entry(c);
+	if (t && !strcmp(t->name, o->name))
+		diags_add(d, c->file, o->line, o->col,
+			  "outputs.%s: the default output '%s' is already "
+			  "mapped by topic (line %d)",
+			  o->name, o->name, t->line);
+}
+
+static void check_outputs(struct connector_config *c,
+			  const struct sluice_plugin *p, struct diags *d)
+{
+	const char *const *decl = outputs_of(p);
+	/* `topic: X` means the default output, known only now. */
+	for (size_t i = 0; i < c->outputs_n; i++)
+		if (!c->outputs[i].name)
+			c->outputs[i].name = config_strdup(decl[0]);
+	for (size_t i = 0; i < c->outputs_n; i++)
+		check_output_name(c, &c->outputs[i], p, d);
+	int line, col;
+	key_pos(c, ytree_get(c->root, "outputs") ? "outputs" : "topic", &line,
+		&col);
+	for (; *decl; decl++)
+		if (!find_output(c, *decl))
+			diags_add(d, c->file, line, col,
+				  "outputs: output '%s' of plugin '%s' is not "
+				  "mapped to a topic",
+				  *decl, p->name);
+}
+
+static void check_transforms(struct connector_config *c,
+			     const struct plugin_registry *reg,
+			     struct diags *d)
+{
+	for (size_t i = 0; i < c->transforms_n; i++) {
+		struct transform_config *t = &c->transforms[i];
+		char field[64];
+		snprintf(field, sizeof field, "transforms[%zu].plugin", i);
+		const struct sluice_plugin *p =
+			find_plugin(reg, SLUICE_KIND_TRANSFORM, field,
+				    t->plugin, c->file, t->line, t->col, d);
+		options_free(&t->opts);
+		if (p)
+			options_parse(&t->opts, p->options, p->name, t->config,
+				      c->file, d);
+	}
+}
+
+static void check_connector(struct connector_config *c,
+			    const struct plugin_registry *reg, struct diags *d)
+{
+	const struct sluice_plugin *p =
+		find_plugin(reg, 0, "plugin", c->plugin, c->file,
+			    c->plugin_line, c->plugin_col, d);
+	/* Safe to call again (a reload): nothing is kept from last time. */
+	options_free(&c->opts);
+	if (p) {
+		if (check_kind(c, p, d))
+			check_outputs(c, p, d);
+		options_parse(&c->opts, p->options, p->name, c->config, c->file,
+			      d);
+	}
+	check_transforms(c, reg, d);
+}
+
+int config_check_plugins(struct connector_list *l,
+			 const struct plugin_registry *reg, struct diags *d)
+{
+	size_t before = d->n;
+	for (size_t i = 0; i < l->n; i++)
+		check_connector(l->v[i], reg, d);
+	return d->n == before ? 0 : -1;
+}

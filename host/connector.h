@@ -1,0 +1,56 @@
+/*
+ * connector.h - a running connector: its configuration, its plugin and
+ * its tasks. Starting creates the task threads; stopping asks them to
+ * finish (drain, flush, commit) and joins them.
+ */
+#ifndef SLUICE_CONNECTOR_H
+#define SLUICE_CONNECTOR_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "loader.h"
+#include "task.h"
+
+struct worker;
+
+struct connector {
+	struct worker *w;
+	struct connector_config *cfg; /* owned */
+	const struct sluice_plugin *plugin;
+	uint64_t fingerprint; /* of the configuration, for reload */
+	char group_id[256];
+
+	/* The plugin's outputs, in its order, and the topic of each. */
+	const char **output_names;
+	const char **output_topics;
+	int outputs_n;
+
+	struct sluice_task **tasks;
+	int tasks_n;
+
+	/* For rates in the progress log. */
+	uint64_t last_in, last_out;
+};
+
+struct connector *connector_new(struct worker *w, struct connector_config *cfg,
+				const struct plugin *plugin);
+/* Starts every task thread. Returns 0, or -1 if a thread could not be
+ * created (the connector is then stopped). */
+int connector_start(struct connector *c);
+/* Asks every task to stop. */
+void connector_request_stop(struct connector *c);
+/* Waits for the tasks until `deadline_ms` (CLOCK_MONOTONIC); returns the
+ * number still running. */
+int connector_join(struct connector *c, int64_t deadline_ms);
+void connector_free(struct connector *c);
+
+/* The output index for a name (NULL = the default), or -1. */
+int connector_output_index(const struct connector *c, const char *name);
+
+/* Sum of the tasks' counters. */
+void connector_totals(const struct connector *c, uint64_t *in, uint64_t *out,
+		      uint64_t *failed, uint64_t *dlq, int64_t *lag,
+		      int *failed_tasks);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * kafka.h - librdkafka configuration and topic set-up shared by the
+ * worker and the tasks. Only standard client APIs are used: the embedded
+ * broker is reached over TCP like any cluster.
+ */
+#ifndef SLUICE_KAFKA_H
+#define SLUICE_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* A client configuration: bootstrap servers, then the worker's `kafka:`
+ * map, then `extra` (NULL-terminated name, value pairs) which sluice
+ * needs and which override the map. NULL with err on a bad setting. */
+rd_kafka_conf_t *kafka_conf(const struct worker_config *w,
+			    const char *bootstraps, const char *const *extra,
+			    char *err, size_t errlen);
+
+/* Makes sure each topic exists: present topics are left as they are;
+ * missing ones are created with the admin API (partitions from
+ * topics.partitions). Returns 0, or -1 with err naming the topic. */
+int kafka_ensure_topics(const struct worker_config *w, const char *bootstraps,
+			char *const *topics, size_t n, int timeout_ms,
+			char *err, size_t errlen);
+
+/* Partitions configured for a topic sluice creates. */
+int kafka_partitions_for(const struct worker_config *w, const char *topic);
+
+#endif

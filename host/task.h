@@ -1,0 +1,104 @@
+/*
+ * task.h - one running task of one connector: its thread, its Kafka
+ * handles, the records its plugin emitted during the current callback,
+ * and the counters the progress log and the REST API read.
+ */
+#ifndef SLUICE_TASK_H
+#define SLUICE_TASK_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "metrics.h"
+#include "sluice/plugin.h"
+#include "tracker.h"
+
+struct connector;
+
+enum task_state {
+	TASK_NEW,
+	TASK_RUNNING,
+	TASK_FAILED,
+	TASK_STOPPED,  /* stopped on request */
+	TASK_FINISHED, /* a source that said DONE, all delivered */
+};
+
+/* A record emitted by the plugin and not yet handed to the producer. */
+struct staged_record {
+	int output; /* index into the connector's outputs */
+	int32_t partition;
+	int64_t timestamp_ms;
+	void *key, *value; /* owned */
+	size_t key_len, value_len;
+	rd_kafka_headers_t *headers; /* owned, or NULL */
+	char *source_partition, *position; /* owned, sources only */
+};
+
+struct task_counters {
+	atomic_uint_fast64_t in;	   /* records read or polled */
+	atomic_uint_fast64_t out;	   /* records acknowledged by Kafka,
+					      or put to a sink */
+	atomic_uint_fast64_t failed;	   /* records rejected */
+	atomic_uint_fast64_t deadlettered; /* of which sent to the DLQ */
+	atomic_int_fast64_t lag;	   /* consumer lag, -1 unknown */
+};
+
+struct sluice_task {
+	struct connector *conn;
+	int id;
+	char who[160]; /* "connector/id", prefix of log lines */
+	void *state;   /* the plugin's */
+	int opened;
+
+	pthread_t thread;
+	int started;
+	atomic_int stop;  /* 1: stop requested */
+	atomic_int state_; /* enum task_state */
+	char error[1024];  /* why it failed; stable once FAILED */
+	char call_error[1024]; /* set_error of the current callback */
+
+	rd_kafka_t *producer;
+	rd_kafka_t *consumer;
+	int delivery_failed; /* a produced record was refused */
+	char delivery_error[512];
+
+	struct staged_record *staged;
+	size_t staged_n, staged_cap;
+	int staging_open; /* emit allowed (inside a callback) */
+
+	struct tracker_set trackers;
+
+	/* Sink: the record batch being put, for reject(). */
+	const struct sluice_record *batch;
+	size_t batch_n;
+
+	struct task_counters counters;
+	struct metric_set metrics;
+};
+
+const char *task_state_name(enum task_state s);
+
+/* Sets the task FAILED with the reason (logged once). */
+void task_fail(struct sluice_task *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Drops every staged record (a callback failed or asked to retry). */
+void task_staged_clear(struct sluice_task *t);
+
+/* Applies the connector's error policy to a bad input record: with
+ * tolerance all it is produced to the dead-letter topic with the
+ * sluice.error.* headers (returns 0); with none the task fails (-1). */
+int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
+		       const char *stage, const char *reason);
+
+/* The host function table handed to plugins. */
+extern const struct sluice_host task_host_api;
+
+/* Thread bodies, one per kind. */
+void *task_source_main(void *arg);
+void *task_sink_main(void *arg);
+void *task_transform_main(void *arg);
+
+#endif

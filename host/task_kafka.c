@@ -1,0 +1,352 @@
+/*
+ * task_kafka.c - the Kafka side shared by the task kinds (task_kafka.h).
+ */
+#include "task_kafka.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "connector.h"
+#include "kafka.h"
+#include "log.h"
+#include "worker.h"
+
+/* Delivery report: acknowledge the record in its window, or remember
+ * that Kafka refused it; the task then fails and, because nothing past
+ * the refused record is ever committed, loses nothing. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			void *opaque)
+{
+	(void)rk;
+	struct sluice_task *t = opaque;
+	if (m->err) {
+		if (!t->delivery_failed)
+			snprintf(t->delivery_error, sizeof(t->delivery_error),
+				 "producing to '%s' failed: %s",
+				 rd_kafka_topic_name(m->rkt),
+				 rd_kafka_err2str(m->err));
+		t->delivery_failed = 1;
+		return;
+	}
+	const char *dlq = t->conn->cfg->errors.dlq_topic;
+	if (m->_private != OPAQUE_UNTRACKED) {
+		tracker_ack(&t->trackers, m->_private);
+		if (dlq && !strcmp(rd_kafka_topic_name(m->rkt), dlq))
+			atomic_fetch_add(&t->counters.deadlettered, 1);
+		else
+			atomic_fetch_add(&t->counters.out, 1);
+	} else if (dlq && !strcmp(rd_kafka_topic_name(m->rkt), dlq)) {
+		atomic_fetch_add(&t->counters.deadlettered, 1);
+	}
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	(void)rk;
+	struct sluice_task *t = opaque;
+	/* librdkafka recovers from transient errors by itself; a fatal one
+	 * (idempotence broken) ends the task. */
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		char buf[512];
+		rd_kafka_fatal_error(t->producer, buf, sizeof(buf));
+		snprintf(t->delivery_error, sizeof(t->delivery_error),
+			 "fatal Kafka error: %s", buf);
+		t->delivery_failed = 1;
+		return;
+	}
+	log_msg(SLUICE_LOG_WARN, t->who, "kafka: %s: %s",
+		rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static void kb(char *buf, size_t len, int64_t bytes)
+{
+	int64_t k = bytes / 1024;
+	snprintf(buf, len, "%lld", (long long)(k < 1024 ? 1024 : k));
+}
+
+/* Each Kafka client gets a share of the worker's memory budget for its
+ * queues, so that a full queue stops reading instead of growing. */
+static int64_t budget_share(const struct sluice_task *t)
+{
+	const struct worker *w = t->conn->w;
+	size_t clients = 0;
+	for (size_t i = 0; i < w->conns_n; i++)
+		clients += (size_t)w->conns[i]->tasks_n * 2;
+	if (clients < 2)
+		clients = 2;
+	return w->setup->worker.memory_budget / (int64_t)clients;
+}
+
+int task_producer_new(struct sluice_task *t, char *err, size_t errlen)
+{
+	char queue_kb[32], id[200];
+	kb(queue_kb, sizeof(queue_kb), budget_share(t));
+	snprintf(id, sizeof(id), "sluice-%s-%d", t->conn->cfg->name, t->id);
+	const char *extra[] = {"enable.idempotence",
+			       "true",
+			       "acks",
+			       "all",
+			       "client.id",
+			       id,
+			       "queue.buffering.max.kbytes",
+			       queue_kb,
+			       "linger.ms",
+			       "5",
+			       NULL};
+	rd_kafka_conf_t *c = kafka_conf(&t->conn->w->setup->worker,
+					t->conn->w->bootstraps, extra, err,
+					errlen);
+	if (!c)
+		return -1;
+	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+	rd_kafka_conf_set_error_cb(c, on_error);
+	rd_kafka_conf_set_opaque(c, t);
+	char e[512];
+	t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, c, e, sizeof(e));
+	if (!t->producer) {
+		rd_kafka_conf_destroy(c);
+		snprintf(err, errlen, "producer: %s", e);
+		return -1;
+	}
+	return 0;
+}
+
+int task_consumer_new(struct sluice_task *t, rd_kafka_rebalance_cb_t *cb,
+		      char *err, size_t errlen)
+{
+	char queue_kb[32], id[200], poll_ms[32];
+	kb(queue_kb, sizeof(queue_kb), budget_share(t));
+	snprintf(id, sizeof(id), "sluice-%s-%d", t->conn->cfg->name, t->id);
+	/* A put that is retried for errors.retry.timeout must not count as
+	 * a stuck consumer. */
+	int64_t pi = t->conn->cfg->errors.retry_timeout_ms + 60000;
+	snprintf(poll_ms, sizeof(poll_ms), "%lld",
+		 (long long)(pi < 300000 ? 300000 : pi));
+	const char *extra[] = {"group.id",
+			       t->conn->group_id,
+			       "client.id",
+			       id,
+			       "enable.auto.commit",
+			       "false",
+			       "enable.auto.offset.store",
+			       "false",
+			       "auto.offset.reset",
+			       "earliest",
+			       "queued.max.messages.kbytes",
+			       queue_kb,
+			       "max.poll.interval.ms",
+			       poll_ms,
+			       NULL};
+	rd_kafka_conf_t *c = kafka_conf(&t->conn->w->setup->worker,
+					t->conn->w->bootstraps, extra, err,
+					errlen);
+	if (!c)
+		return -1;
+	rd_kafka_conf_set_rebalance_cb(c, cb);
+	rd_kafka_conf_set_error_cb(c, on_error);
+	rd_kafka_conf_set_opaque(c, t);
+	char e[512];
+	t->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, c, e, sizeof(e));
+	if (!t->consumer) {
+		rd_kafka_conf_destroy(c);
+		snprintf(err, errlen, "consumer: %s", e);
+		return -1;
+	}
+	rd_kafka_poll_set_consumer(t->consumer);
+	const struct connector_config *cfg = t->conn->cfg;
+	rd_kafka_topic_partition_list_t *topics =
+		rd_kafka_topic_partition_list_new((int)cfg->topics_n);
+	for (size_t i = 0; i < cfg->topics_n; i++)
+		rd_kafka_topic_partition_list_add(topics, cfg->topics[i],
+						  RD_KAFKA_PARTITION_UA);
+	rd_kafka_resp_err_t ke = rd_kafka_subscribe(t->consumer, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (ke) {
+		snprintf(err, errlen, "subscribe: %s", rd_kafka_err2str(ke));
+		return -1;
+	}
+	return 0;
+}
+
+void task_serve(struct sluice_task *t, int timeout_ms)
+{
+	if (t->producer)
+		rd_kafka_poll(t->producer, timeout_ms);
+}
+
+int task_produce(struct sluice_task *t, const char *topic,
+		 struct staged_record *r, void *opaque)
+{
+	for (;;) {
+		rd_kafka_resp_err_t e = rd_kafka_producev(
+			t->producer, RD_KAFKA_V_TOPIC(topic),
+			RD_KAFKA_V_PARTITION(r->partition < 0
+						     ? RD_KAFKA_PARTITION_UA
+						     : r->partition),
+			RD_KAFKA_V_KEY(r->key, r->key_len),
+			RD_KAFKA_V_VALUE(r->value, r->value_len),
+			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+			RD_KAFKA_V_TIMESTAMP(r->timestamp_ms),
+			RD_KAFKA_V_HEADERS(r->headers),
+			RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+		if (!e) {
+			/* value and headers now belong to librdkafka */
+			r->value = NULL;
+			r->headers = NULL;
+			return 0;
+		}
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			task_fail(t, "producing to '%s': %s", topic,
+				  rd_kafka_err2str(e));
+			return -1;
+		}
+		rd_kafka_poll(t->producer, 50);
+		if (t->delivery_failed) {
+			task_fail(t, "%s", t->delivery_error);
+			return -1;
+		}
+	}
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int task_retry_wait(struct sluice_task *t, int attempt, int64_t first_ms,
+		    const char *what)
+{
+	const struct error_policy *p = &t->conn->cfg->errors;
+	int64_t elapsed = now_ms() - first_ms;
+	if (elapsed >= p->retry_timeout_ms) {
+		task_fail(t, "%s: still failing after %lld ms of retries: %s",
+			  what, (long long)elapsed, t->call_error);
+		return -1;
+	}
+	int64_t delay = 100;
+	for (int i = 1; i < attempt && delay < p->retry_max_backoff_ms; i++)
+		delay *= 2;
+	if (delay > p->retry_max_backoff_ms)
+		delay = p->retry_max_backoff_ms;
+	/* Full jitter in the upper half: spread retries of many tasks. */
+	delay = delay / 2 + (int64_t)((uint64_t)rand() % (uint64_t)(delay / 2 + 1));
+	if (delay > p->retry_timeout_ms - elapsed)
+		delay = p->retry_timeout_ms - elapsed;
+	log_msg(SLUICE_LOG_WARN, t->who, "%s asked to retry (attempt %d, in %lld ms): %s",
+		what, attempt, (long long)delay, t->call_error);
+	int64_t until = now_ms() + delay;
+	while (now_ms() < until) {
+		if (atomic_load(&t->stop))
+			return -1;
+		int64_t left = until - now_ms();
+		int slice = left > 100 ? 100 : (int)(left < 0 ? 0 : left);
+		if (t->producer)
+			rd_kafka_poll(t->producer, slice);
+		else
+			nanosleep(&(struct timespec){0, (long)slice * 1000000},
+				  NULL);
+	}
+	return 0;
+}
+
+void task_record_from_message(const rd_kafka_message_t *m,
+			      struct sluice_record *r,
+			      struct sluice_header *hdrs, size_t hcap)
+{
+	rd_kafka_timestamp_type_t tt;
+	*r = (struct sluice_record){
+		.topic = rd_kafka_topic_name(m->rkt),
+		.partition = m->partition,
+		.offset = m->offset,
+		.timestamp_ms = rd_kafka_message_timestamp(m, &tt),
+		.key = m->key,
+		.key_len = m->key_len,
+		.value = m->payload,
+		.value_len = m->len,
+		.headers = hdrs,
+	};
+	rd_kafka_headers_t *h;
+	if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return;
+	const char *name;
+	const void *val;
+	size_t len;
+	for (size_t i = 0;
+	     i < hcap && !rd_kafka_header_get_all(h, i, &name, &val, &len); i++) {
+		hdrs[i] = (struct sluice_header){name, val, len};
+		r->header_count++;
+	}
+}
+
+int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
+		       const char *stage, const char *reason)
+{
+	const struct connector_config *cfg = t->conn->cfg;
+	atomic_fetch_add(&t->counters.failed, 1);
+	if (cfg->errors.tolerance == TOLERANCE_NONE || !cfg->errors.dlq_topic) {
+		task_fail(t, "record %s[%d]@%lld rejected at %s: %s",
+			  rec->topic ? rec->topic : "-", rec->partition,
+			  (long long)rec->offset, stage, reason);
+		return -1;
+	}
+	if (cfg->errors.log_errors)
+		log_msg(SLUICE_LOG_WARN, t->who,
+			"record %s[%d]@%lld sent to '%s': %s",
+			rec->topic ? rec->topic : "-", rec->partition,
+			(long long)rec->offset, cfg->errors.dlq_topic, reason);
+	rd_kafka_headers_t *h = rd_kafka_headers_new(rec->header_count + 7);
+	for (size_t i = 0; i < rec->header_count; i++)
+		rd_kafka_header_add(h, rec->headers[i].name, -1,
+				    rec->headers[i].value,
+				    (ssize_t)rec->headers[i].value_len);
+	char task_id[16], part[16], off[32];
+	snprintf(task_id, sizeof(task_id), "%d", t->id);
+	snprintf(part, sizeof(part), "%d", rec->partition);
+	snprintf(off, sizeof(off), "%lld", (long long)rec->offset);
+	rd_kafka_header_add(h, "sluice.error.connector", -1, cfg->name, -1);
+	rd_kafka_header_add(h, "sluice.error.task", -1, task_id, -1);
+	rd_kafka_header_add(h, "sluice.error.stage", -1, stage, -1);
+	rd_kafka_header_add(h, "sluice.error.topic", -1,
+			    rec->topic ? rec->topic : "", -1);
+	rd_kafka_header_add(h, "sluice.error.partition", -1, part, -1);
+	rd_kafka_header_add(h, "sluice.error.offset", -1, off, -1);
+	rd_kafka_header_add(h, "sluice.error.message", -1, reason, -1);
+	struct staged_record r = {
+		.partition = -1,
+		.timestamp_ms = rec->timestamp_ms,
+		.key = (void *)rec->key,
+		.key_len = rec->key_len,
+		.value_len = rec->value_len,
+		.headers = h,
+	};
+	if (rec->value) {
+		r.value = malloc(rec->value_len ? rec->value_len : 1);
+		if (!r.value)
+			abort();
+		memcpy(r.value, rec->value, rec->value_len);
+	}
+	void *opaque = OPAQUE_UNTRACKED;
+	long ti = rec->topic ? tracker_find(&t->trackers, rec->topic,
+					    rec->partition)
+			     : -1;
+	if (ti >= 0 && t->trackers.v[ti].count && !t->batch) {
+		/* A transform's input: its offset waits for the DLQ ack. */
+		struct tracker *tr = &t->trackers.v[ti];
+		tracker_add_pending(&t->trackers, (size_t)ti, 1);
+		opaque = tracker_ref((size_t)ti,
+				     tr->ring[(tr->head + tr->count - 1) %
+					      tr->cap]
+					     .seq);
+	}
+	if (task_produce(t, cfg->errors.dlq_topic, &r, opaque) != 0) {
+		free(r.value);
+		if (r.headers)
+			rd_kafka_headers_destroy(r.headers);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * task_kafka.h - the Kafka side every task kind shares: its clients,
+ * producing staged records with backpressure, delivery reports, the
+ * dead-letter topic, retries with backoff, and record conversion.
+ */
+#ifndef SLUICE_TASK_KAFKA_H
+#define SLUICE_TASK_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "task.h"
+
+/* Opaque of a record whose acknowledgement no window waits for. */
+#define OPAQUE_UNTRACKED ((void *)~(uintptr_t)0)
+
+int task_producer_new(struct sluice_task *t, char *err, size_t errlen);
+/* A consumer in the connector's group, auto-commit off. */
+int task_consumer_new(struct sluice_task *t, rd_kafka_rebalance_cb_t *cb,
+		      char *err, size_t errlen);
+
+/* Hands one staged record to the producer (its value and headers are
+ * handed over and cleared in `r`). On a full queue serves delivery
+ * reports and tries again: that is the source's and the transform's
+ * backpressure. Returns 0, or -1 when the task must stop. */
+int task_produce(struct sluice_task *t, const char *topic,
+		 struct staged_record *r, void *opaque);
+
+/* Serves delivery reports for up to timeout_ms. */
+void task_serve(struct sluice_task *t, int timeout_ms);
+
+/* Waits before attempt `attempt` (1, 2, ...) of a call that returned
+ * RETRY: exponential from 100 ms up to errors.retry.delay.max, with
+ * jitter. Returns -1 (and fails the task) once errors.retry.timeout since
+ * `first_ms` has passed, or -1 when the task is asked to stop. */
+int task_retry_wait(struct sluice_task *t, int attempt, int64_t first_ms,
+		    const char *what);
+
+/* A consumed message as a plugin record. Header names and values point
+ * into the message; `hdrs` is storage for up to `hcap` headers. */
+void task_record_from_message(const rd_kafka_message_t *m,
+			      struct sluice_record *r,
+			      struct sluice_header *hdrs, size_t hcap);
+
+#endif
