@@ -54,7 +54,8 @@ int bind(int fd, __CONST_SOCKADDR_ARG arg, socklen_t len)
 	memcpy(&sin, addr, sizeof(sin));
 	if (sin.sin_port != 0 || sin.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
 		return real_bind(fd, addr, len);
-	sin.sin_port = htons((uint16_t)(base + atomic_fetch_add(&fixed_next, 1)));
+	sin.sin_port =
+		htons((uint16_t)(base + atomic_fetch_add(&fixed_next, 1)));
 	return real_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
 

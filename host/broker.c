@@ -68,7 +68,8 @@ struct broker *broker_start(int num_brokers, char *err, size_t errlen)
 	}
 	b->mc = rd_kafka_handle_mock_cluster(b->rk);
 	if (!b->mc) {
-		snprintf(err, errlen, "librdkafka did not create a mock cluster");
+		snprintf(err, errlen,
+			 "librdkafka did not create a mock cluster");
 		broker_stop(b);
 		return NULL;
 	}
@@ -108,8 +109,8 @@ int broker_topic_check(const char *name, int partitions, char *err,
 	}
 	if (partitions < 1 || partitions > BROKER_MAX_PARTITIONS) {
 		snprintf(err, errlen,
-			 "topic '%s': partition count %d is not in 1..%d",
-			 name, partitions, BROKER_MAX_PARTITIONS);
+			 "topic '%s': partition count %d is not in 1..%d", name,
+			 partitions, BROKER_MAX_PARTITIONS);
 		return -1;
 	}
 	return 0;
@@ -127,7 +128,7 @@ int broker_create_topic(struct broker *b, const char *name, int partitions,
 	if (e) {
 		snprintf(err, errlen, "cannot create topic '%s': %s", name,
 			 rd_kafka_err2str(e));
-		return -1;
+		return e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS ? 1 : -1;
 	}
 	return 0;
 }

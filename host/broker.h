@@ -18,8 +18,10 @@ struct broker;
 struct broker *broker_start(int num_brokers, char *err, size_t errlen);
 /* "127.0.0.1:port,127.0.0.1:port,...", valid until broker_stop. */
 const char *broker_bootstraps(const struct broker *b);
-/* Creates a topic (replication factor min(3, brokers)). 0, or -1 with the
- * reason in err (also for an invalid name or partition count). */
+/* Creates a topic (replication factor min(3, brokers)). 0 if created; 1 if
+ * it already existed (as after auto-creation; left as it was); -1 on any
+ * other error, also an invalid name or partition count. err says why for
+ * 1 and -1. */
 int broker_create_topic(struct broker *b, const char *name, int partitions,
 			char *err, size_t errlen);
 /* The mock cluster itself, for fault injection in tests. */

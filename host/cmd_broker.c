@@ -19,18 +19,20 @@
 #include "log.h"
 
 static const char usage_text[] =
-	"usage: sluice broker [--port N] [--brokers N] [--topic NAME:PARTITIONS]...\n"
+	"usage: sluice broker [--port N] [--brokers N]\n"
+	"                     [--topic NAME:PARTITIONS]...\n"
 	"                     [--bootstrap-file PATH]\n"
 	"\n"
-	"Runs an in-memory Kafka cluster (librdkafka's mock cluster) on 127.0.0.1\n"
-	"until SIGTERM or SIGINT. Prints the bootstrap list on one line.\n"
+	"Runs an in-memory Kafka cluster (librdkafka's mock cluster) on\n"
+	"127.0.0.1 until SIGTERM or SIGINT; prints its bootstrap list.\n"
 	"\n"
-	"  --port N               first broker port; broker n listens on N+n-1\n"
+	"  --port N               broker n listens on port N+n-1\n"
 	"                         (default: random ports)\n"
 	"  --brokers N            number of brokers, 1..100 (default 1)\n"
 	"  --topic NAME:PARTITIONS\n"
-	"                         create a topic (repeatable); other topics are\n"
-	"                         created on first use with 4 partitions\n"
+	"                         create a topic (repeatable); other\n"
+	"                         topics are created on first use with\n"
+	"                         4 partitions\n"
 	"  --bootstrap-file PATH  also write the bootstrap list to PATH\n"
 	"                         (atomically; removed on a clean stop)\n"
 	"  --help                 show this help\n"
@@ -54,8 +56,10 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
-__attribute__((format(printf, 1, 2))) static int
-usage_error(const char *fmt, ...)
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -76,8 +80,8 @@ static int parse_topic(const char *arg, struct topic_arg *t)
 				   arg);
 	if (parse_int(colon + 1, 1, BROKER_MAX_PARTITIONS, &t->partitions))
 		return usage_error("--topic '%s': partitions must be a "
-				   "number in 1..10000",
-				   arg);
+				   "number in 1..%d",
+				   arg, BROKER_MAX_PARTITIONS);
 	t->name = strndup(arg, (size_t)(colon - arg));
 	if (!t->name) {
 		fputs("sluice broker: out of memory\n", stderr);
@@ -89,6 +93,25 @@ static int parse_topic(const char *arg, struct topic_arg *t)
 		return usage_error("--topic '%s': %s", arg, err);
 	}
 	return 0;
+}
+
+static int topic_seen(const struct topic_arg *topics, size_t n,
+		      const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(topics[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The bootstrap list brokers on fixed ports from port will have. */
+static void fixed_bootstraps(int port, int brokers, char *buf, size_t len)
+{
+	size_t pos = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < brokers && pos < len; i++)
+		pos += (size_t)snprintf(buf + pos, len - pos, "%s127.0.0.1:%d",
+					i ? "," : "", port + i);
 }
 
 /* Writes "line\n" to path through a temporary file and rename, so that a
@@ -131,7 +154,7 @@ int cmd_broker(int argc, char **argv)
 	size_t ntopics = 0;
 	struct broker *b = NULL;
 	const char *bootstraps;
-	char err[512];
+	char err[512], want[100 * 17];
 	sigset_t sigs;
 	int busy, sig = 0;
 
@@ -168,6 +191,13 @@ int cmd_broker(int argc, char **argv)
 			if (rc)
 				goto out;
 			ntopics++;
+			if (topic_seen(topics, ntopics - 1,
+				       topics[ntopics - 1].name)) {
+				rc = usage_error("--topic '%s': topic given "
+						 "twice",
+						 optarg);
+				goto out;
+			}
 			break;
 		case 'f':
 			bootstrap_file = optarg;
@@ -196,11 +226,12 @@ int cmd_broker(int argc, char **argv)
 	 * a port taken between this check and the bind still does. */
 	if (port && bind_fixed_check(port, brokers, &busy)) {
 		if (errno == EADDRINUSE)
-			log_msg(SLUICE_LOG_ERROR, NULL, "port %d is in use",
-				busy);
+			log_msg(SLUICE_LOG_ERROR, NULL,
+				"broker: port %d is in use", busy);
 		else
-			log_msg(SLUICE_LOG_ERROR, NULL, "cannot bind port %d: %s",
-				busy, strerror(errno));
+			log_msg(SLUICE_LOG_ERROR, NULL,
+				"broker: cannot bind port %d: %s", busy,
+				strerror(errno));
 		rc = EXIT_KAFKA;
 		goto out;
 	}
@@ -216,37 +247,31 @@ int cmd_broker(int argc, char **argv)
 	b = broker_start(brokers, err, sizeof(err));
 	bind_fixed_set_base(0);
 	if (!b) {
-		log_msg(SLUICE_LOG_ERROR, NULL, "cannot start the broker: %s",
+		log_msg(SLUICE_LOG_ERROR, NULL, "broker: cannot start: %s",
 			err);
 		rc = EXIT_KAFKA;
 		goto out;
 	}
 	bootstraps = broker_bootstraps(b);
-	if (port) {
-		/* Proves that the bind() interposer took effect. */
-		char want[32] = "127.0.0.1:";
-		snprintf(want + 10, sizeof(want) - 10, "%d", port);
-		if (strncmp(bootstraps, want, strlen(want)) != 0 ||
-		    (bootstraps[strlen(want)] != ',' &&
-		     bootstraps[strlen(want)] != '\0')) {
-			log_msg(SLUICE_LOG_ERROR, NULL,
-				"asked for port %d but the brokers listen on "
-				"%s",
-				port, bootstraps);
-			rc = EXIT_KAFKA;
-			goto out;
-		}
+	/* Proves that the bind() interposer took effect. */
+	fixed_bootstraps(port, brokers, want, sizeof(want));
+	if (port && strcmp(bootstraps, want) != 0) {
+		log_msg(SLUICE_LOG_ERROR, NULL,
+			"broker: asked for %s but the brokers listen on %s",
+			want, bootstraps);
+		rc = EXIT_KAFKA;
+		goto out;
 	}
 	for (size_t i = 0; i < ntopics; i++) {
 		if (broker_create_topic(b, topics[i].name, topics[i].partitions,
 					err, sizeof(err))) {
-			log_msg(SLUICE_LOG_ERROR, NULL, "%s", err);
+			log_msg(SLUICE_LOG_ERROR, NULL, "broker: %s", err);
 			rc = EXIT_KAFKA;
 			goto out;
 		}
 	}
 	if (bootstrap_file && write_atomic(bootstrap_file, bootstraps)) {
-		log_msg(SLUICE_LOG_ERROR, NULL, "cannot write %s: %s",
+		log_msg(SLUICE_LOG_ERROR, NULL, "broker: cannot write %s: %s",
 			bootstrap_file, strerror(errno));
 		rc = EXIT_FAILURE_RUN;
 		goto out;

@@ -1,7 +1,7 @@
 /*
- * config.h - the worker file (sluice.yaml) and the connector files
- * (connectors.d/*.yaml): loading, structural validation, and the checks
- * that need the plugins (options against each plugin's table).
+ * config.h - the worker file (sluice.yaml) and the connector files (the
+ * *.yaml files of connectors.d): loading, structural validation, and the
+ * checks that need the plugins (options against each plugin's table).
  */
 #ifndef SLUICE_CONFIG_H
 #define SLUICE_CONFIG_H
@@ -167,8 +167,7 @@ int config_read_duration(const struct config_reader *r, const struct ynode *n,
 			 const char *field, int64_t *out);
 /* Index into the NULL-terminated `allowed`. */
 int config_read_choice(const struct config_reader *r, const struct ynode *n,
-		       const char *field, const char *const *allowed,
-		       int *out);
+		       const char *field, const char *const *allowed, int *out);
 /* A non-empty list of items, or one item; `item` reads each
  * (config_read_string or config_read_topic). */
 typedef int (*config_item_fn)(const struct config_reader *r,

@@ -1,1 +1,2 @@
-# (owned by one area; filled as it lands)
+# Configuration syntax: value units, the YAML tree, plugin option tables.
+libsluicehost_la_SOURCES += host/units.c host/ytree.c host/options.c

@@ -1,5 +1,5 @@
 /*
- * config_connector.c - connector files (connectors.d/*.yaml), one
+ * config_connector.c - connector files (the *.yaml of connectors.d), one
  * connector per file: structure and every check that needs no plugin.
  *
  *   name         required; [a-zA-Z0-9._-]{1,64}, unique across files
@@ -53,10 +53,14 @@ enum connector_key {
 };
 
 static const char *const connector_keys[C_COUNT] = {
-	[C_NAME] = "name",	       [C_PLUGIN] = "plugin",
-	[C_TASKS_MAX] = "tasks.max",   [C_TOPICS] = "topics",
-	[C_TOPIC] = "topic",	       [C_OUTPUTS] = "outputs",
-	[C_CONFIG] = "config",	       [C_ERRORS] = "errors",
+	[C_NAME] = "name",
+	[C_PLUGIN] = "plugin",
+	[C_TASKS_MAX] = "tasks.max",
+	[C_TOPICS] = "topics",
+	[C_TOPIC] = "topic",
+	[C_OUTPUTS] = "outputs",
+	[C_CONFIG] = "config",
+	[C_ERRORS] = "errors",
 	[C_TRANSFORMS] = "transforms",
 };
 
@@ -90,14 +94,16 @@ static struct output_map *add_output(struct connector_config *c)
 	return &c->outputs[c->outputs_n++];
 }
 
-static void read_topic(const struct config_reader *r, struct connector_config *c,
-		       const struct ynode *n)
+static void read_topic(const struct config_reader *r,
+		       struct connector_config *c, const struct ynode *n)
 {
 	char *topic = NULL;
 	if (config_read_topic(r, n, "topic", &topic) < 0)
 		return;
-	*add_output(c) = (struct output_map){
-		.topic = topic, .line = n->line, .col = n->col, .from_topic = 1};
+	*add_output(c) = (struct output_map){.topic = topic,
+					     .line = n->line,
+					     .col = n->col,
+					     .from_topic = 1};
 }
 
 static void read_outputs(const struct config_reader *r,
@@ -131,9 +137,9 @@ static void read_config(const struct config_reader *r, const struct ynode *n,
 static void read_errors(const struct config_reader *r, struct error_policy *e,
 			const struct ynode *map)
 {
-	static const char *const keys[] = {
-		"tolerance", "deadletterqueue.topic", "retry.timeout",
-		"retry.delay.max", "log.enable"};
+	static const char *const keys[] = {"tolerance", "deadletterqueue.topic",
+					   "retry.timeout", "retry.delay.max",
+					   "log.enable"};
 	static const char *const tolerances[] = {"none", "all", NULL};
 	const struct ynode *tolerance = NULL;
 	int v;
@@ -145,13 +151,14 @@ static void read_errors(const struct config_reader *r, struct error_policy *e,
 		case 0:
 			if (!config_read_choice(r, kid, "errors.tolerance",
 						tolerances, &v)) {
-				e->tolerance = v ? TOLERANCE_ALL
-						 : TOLERANCE_NONE;
+				e->tolerance =
+					v ? TOLERANCE_ALL : TOLERANCE_NONE;
 				tolerance = kid;
 			}
 			break;
 		case 1:
-			config_read_topic(r, kid, "errors.deadletterqueue.topic",
+			config_read_topic(r, kid,
+					  "errors.deadletterqueue.topic",
 					  &e->dlq_topic);
 			break;
 		case 2:
@@ -347,7 +354,8 @@ static int is_connector_file(const char *dir, const char *name)
 {
 	const char *dot = strrchr(name, '.');
 	struct stat st;
-	if (name[0] == '.' || !dot || (strcmp(dot, ".yaml") && strcmp(dot, ".yml")))
+	if (name[0] == '.' || !dot ||
+	    (strcmp(dot, ".yaml") && strcmp(dot, ".yml")))
 		return 0;
 	char *path = config_alloc(strlen(dir) + strlen(name) + 2);
 	sprintf(path, "%s/%s", dir, name);
@@ -363,8 +371,7 @@ static int by_name(const void *a, const void *b)
 
 /* The connector file names of `dir`, sorted, so that load order (and
  * with it which duplicate is reported) never depends on readdir. */
-static int list_dir(const char *dir, char ***names, size_t *n,
-		    struct diags *d)
+static int list_dir(const char *dir, char ***names, size_t *n, struct diags *d)
 {
 	DIR *dp = opendir(dir);
 	if (!dp) {
@@ -435,7 +442,8 @@ int config_load_connectors(struct connector_list *out, const char *dir,
 			diags_add(d, c->file, c->line, c->col,
 				  "duplicate connector name '%s' (first "
 				  "defined at %s:%d:%d)",
-				  c->name, first->file, first->line, first->col);
+				  c->name, first->file, first->line,
+				  first->col);
 			config_free_connector(c);
 			rc = -1;
 			continue;

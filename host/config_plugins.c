@@ -77,8 +77,9 @@ find_plugin(const struct plugin_registry *reg, enum sluice_kind kind,
 	if (p && (!kind || p->desc->kind == kind))
 		return p->desc;
 	if (p) {
-		diags_add(d, file, line, col, "%s: plugin '%s' is a %s, not a %s",
-			  field, name, loader_kind_name(p->desc->kind),
+		diags_add(d, file, line, col,
+			  "%s: plugin '%s' is a %s, not a %s", field, name,
+			  loader_kind_name(p->desc->kind),
 			  loader_kind_name(kind));
 		return NULL;
 	}
@@ -209,8 +210,7 @@ static void check_outputs(struct connector_config *c,
 }
 
 static void check_transforms(struct connector_config *c,
-			     const struct plugin_registry *reg,
-			     struct diags *d)
+			     const struct plugin_registry *reg, struct diags *d)
 {
 	for (size_t i = 0; i < c->transforms_n; i++) {
 		struct transform_config *t = &c->transforms[i];

@@ -453,8 +453,8 @@ static void read_log(const struct config_reader *r, struct worker_config *w,
 		case 1:
 			if (!config_read_choice(r, kid, "log.format", formats,
 						&v))
-				w->log_format = v ? LOG_FORMAT_JSON
-						  : LOG_FORMAT_TEXT;
+				w->log_format =
+					v ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT;
 			break;
 		case 2:
 			config_read_duration(r, kid, "log.progress.interval",

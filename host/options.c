@@ -158,7 +158,7 @@ static int check_allowed(const struct sluice_option *o, const char *s,
 			 char *err, size_t errlen)
 {
 	size_t n = count(o->allowed);
-	char q[64], all[256];
+	char q[44], all[256];
 	if (!o->allowed)
 		return 0;
 	for (size_t k = 0; k < n; k++)
@@ -182,7 +182,7 @@ static int parse_value(const struct sluice_option *o, const char *s,
 		       int64_t *i, double *d, char *err, size_t errlen)
 {
 	int secret = o->flags & SLUICE_OPT_SECRET, b = 0, r = 0;
-	char q[64];
+	char q[44];
 	*i = 0;
 	*d = 0;
 	switch (o->type) {
@@ -303,7 +303,7 @@ static int check_option(const struct sluice_option *t, size_t idx, char *err,
 			size_t errlen)
 {
 	const struct sluice_option *o = &t[idx];
-	char q[64], e[256];
+	char q[128], e[256];
 	const char *name = units_quote(o->name, q, sizeof(q));
 	int64_t lo = 0, hi = 0, i;
 	double dlo = 0, dhi = 0, d;
@@ -325,13 +325,14 @@ static int check_option(const struct sluice_option *t, size_t idx, char *err,
 			    name, o->flags);
 	if ((o->min || o->max) && !has_bounds(o->type))
 		return fail(err, errlen,
-			    "option '%s': min and max do not apply to a %s",
+			    "option '%s': min and max do not apply to %s "
+			    "options",
 			    name, options_type_name(o->type));
 	if (o->allowed && o->type != SLUICE_OPT_ENUM &&
 	    o->type != SLUICE_OPT_LIST)
 		return fail(err, errlen,
-			    "option '%s': allowed values apply only to an "
-			    "enum or a list",
+			    "option '%s': allowed values apply only to enum "
+			    "and list options",
 			    name);
 	if (o->type == SLUICE_OPT_ENUM && !count(o->allowed))
 		return fail(err, errlen,
@@ -399,6 +400,8 @@ static void apply_default(struct optval *v, const char *plugin,
 {
 	const struct sluice_option *o = v->decl;
 	char e[256];
+	int64_t i;
+	double dv;
 	if (!o->def)
 		return;
 	if (o->type == SLUICE_OPT_LIST) {
@@ -408,11 +411,7 @@ static void apply_default(struct optval *v, const char *plugin,
 			set_list(v, list, n);
 			return;
 		}
-	} else if (parse_value(o, o->def, &v->num.i, &v->num.d, e,
-			       sizeof(e)) == 0) {
-		/* parse_value zeroes both; keep the one the type uses. */
-		int64_t i = v->num.i;
-		double dv = v->num.d;
+	} else if (parse_value(o, o->def, &i, &dv, e, sizeof(e)) == 0) {
 		if (o->type == SLUICE_OPT_DOUBLE)
 			v->num.d = dv;
 		else
@@ -426,16 +425,15 @@ static void apply_default(struct optval *v, const char *plugin,
 		  plugin, o->name, e);
 }
 
+/* A problem with the value of a declared option (or of its item). */
 static void problem(struct diags *d, const char *file, const struct ynode *n,
-		    const char *key, long item, const char *msg)
+		    const char *name, long item, const char *msg)
 {
-	char q[64];
-	units_quote(key, q, sizeof(q));
 	if (item >= 0)
-		diags_add(d, file, n->line, n->col, "config.%s[%ld]: %s", q,
+		diags_add(d, file, n->line, n->col, "config.%s[%ld]: %s", name,
 			  item, msg);
 	else
-		diags_add(d, file, n->line, n->col, "config.%s: %s", q, msg);
+		diags_add(d, file, n->line, n->col, "config.%s: %s", name, msg);
 }
 
 static void parse_list(struct optval *v, const struct ynode *n,
@@ -532,7 +530,7 @@ static void unknown_key(const struct optset *set, const char *plugin,
 			const struct ynode *n, const char *file,
 			struct diags *d)
 {
-	char q[64], msg[512], all[256];
+	char q[128], msg[512], all[256];
 	const char **names = xcalloc(set->n, sizeof(*names));
 	const char *nested = NULL, *near;
 	size_t klen = strlen(n->key);

@@ -74,6 +74,8 @@ struct sluice_task {
 	const struct sluice_record *batch;
 	size_t batch_n;
 
+	void *kind_state; /* the kind's own bookkeeping */
+
 	struct task_counters counters;
 	struct metric_set metrics;
 };
@@ -100,5 +102,14 @@ extern const struct sluice_host task_host_api;
 void *task_source_main(void *arg);
 void *task_sink_main(void *arg);
 void *task_transform_main(void *arg);
+void task_sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			 rd_kafka_topic_partition_list_t *parts, void *opaque);
+void task_transform_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			      rd_kafka_topic_partition_list_t *parts,
+			      void *opaque);
+void *task_sink_state_new(void);
+void task_sink_state_free(void *s);
+void *task_transform_state_new(void);
+void task_transform_state_free(void *s);
 
 #endif

@@ -113,7 +113,7 @@ int task_producer_new(struct sluice_task *t, char *err, size_t errlen)
 	return 0;
 }
 
-int task_consumer_new(struct sluice_task *t, rd_kafka_rebalance_cb_t *cb,
+int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb,
 		      char *err, size_t errlen)
 {
 	char queue_kb[32], id[200], poll_ms[32];
@@ -348,5 +348,74 @@ int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
 			rd_kafka_headers_destroy(r.headers);
 		return -1;
 	}
+	return 0;
+}
+
+void task_update_lag(struct sluice_task *t)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	if (!t->consumer || rd_kafka_assignment(t->consumer, &a) || !a)
+		return;
+	int64_t lag = 0;
+	int known = 0;
+	if (a->cnt && !rd_kafka_position(t->consumer, a)) {
+		for (int i = 0; i < a->cnt; i++) {
+			int64_t lo, hi;
+			if (rd_kafka_get_watermark_offsets(
+				    t->consumer, a->elems[i].topic,
+				    a->elems[i].partition, &lo, &hi) ||
+			    hi < 0)
+				continue;
+			int64_t pos = a->elems[i].offset;
+			if (pos < 0)
+				pos = lo; /* nothing fetched yet */
+			lag += hi > pos ? hi - pos : 0;
+			known = 1;
+		}
+	}
+	atomic_store(&t->counters.lag, known || !a->cnt ? lag : -1);
+	rd_kafka_topic_partition_list_destroy(a);
+}
+
+void task_apply_assignment(struct sluice_task *t, rd_kafka_resp_err_t err,
+			   rd_kafka_topic_partition_list_t *parts)
+{
+	int coop = !strcmp(rd_kafka_rebalance_protocol(t->consumer),
+			   "COOPERATIVE");
+	rd_kafka_error_t *e = NULL;
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		if (coop)
+			e = rd_kafka_incremental_assign(t->consumer, parts);
+		else
+			rd_kafka_assign(t->consumer, parts);
+	} else {
+		if (coop)
+			e = rd_kafka_incremental_unassign(t->consumer, parts);
+		else
+			rd_kafka_assign(t->consumer, NULL);
+	}
+	if (e) {
+		log_msg(SLUICE_LOG_WARN, t->who, "rebalance: %s",
+			rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+}
+
+int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs)
+{
+	if (!offs->cnt)
+		return 0;
+	rd_kafka_resp_err_t e = rd_kafka_commit(t->consumer, offs, 0);
+	if (e) {
+		log_msg(SLUICE_LOG_WARN, t->who,
+			"commit failed: %s (the records will be read again "
+			"if this task stops before the next commit)",
+			rd_kafka_err2str(e));
+		return -1;
+	}
+	for (int i = 0; i < offs->cnt; i++)
+		log_msg(SLUICE_LOG_DEBUG, t->who, "committed %s[%d]@%lld",
+			offs->elems[i].topic, offs->elems[i].partition,
+			(long long)offs->elems[i].offset);
 	return 0;
 }

@@ -10,12 +10,16 @@
 
 #include "task.h"
 
+typedef void task_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			       rd_kafka_topic_partition_list_t *parts,
+			       void *opaque);
+
 /* Opaque of a record whose acknowledgement no window waits for. */
 #define OPAQUE_UNTRACKED ((void *)~(uintptr_t)0)
 
 int task_producer_new(struct sluice_task *t, char *err, size_t errlen);
 /* A consumer in the connector's group, auto-commit off. */
-int task_consumer_new(struct sluice_task *t, rd_kafka_rebalance_cb_t *cb,
+int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb,
 		      char *err, size_t errlen);
 
 /* Hands one staged record to the producer (its value and headers are
@@ -41,4 +45,16 @@ void task_record_from_message(const rd_kafka_message_t *m,
 			      struct sluice_record *r,
 			      struct sluice_header *hdrs, size_t hcap);
 
+
+
+/* Updates counters.lag from the consumer's positions and the cached
+ * high watermarks of its assignment. */
+void task_update_lag(struct sluice_task *t);
+
+/* Assign or revoke through the protocol in use (eager or cooperative). */
+void task_apply_assignment(struct sluice_task *t, rd_kafka_resp_err_t err,
+			   rd_kafka_topic_partition_list_t *parts);
+
+/* Commits synchronously; logs and returns -1 on failure. */
+int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs);
 #endif

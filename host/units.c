@@ -42,8 +42,8 @@ static const struct unit duration_units[] = {
 	{NULL, 0},
 };
 
-/* Room for a value quoted by units_quote. */
-#define QUOTE_LEN 64
+/* Values in messages are cut to 40 bytes. */
+#define QUOTE_LEN 44
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -61,25 +61,23 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 const char *units_quote(const char *s, char *buf, size_t len)
 {
-	const size_t max = 40;
 	size_t n = strlen(s), cut = n;
-	if (!len)
+	if (len < 5) {
+		if (len)
+			buf[0] = '\0';
 		return buf;
-	if (n > max) {
-		cut = max;
+	}
+	if (n >= len) {
+		cut = len - 4; /* room for "..." */
 		/* Never split a UTF-8 sequence. */
 		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
 			cut--;
 	}
-	size_t o = 0;
-	for (size_t i = 0; i < cut && o + 1 < len; i++) {
+	for (size_t i = 0; i < cut; i++) {
 		unsigned char c = (unsigned char)s[i];
-		buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
 	}
-	buf[o] = '\0';
-	if (cut < n && o + 4 <= len) {
-		memcpy(buf + o, "...", 4);
-	}
+	strcpy(buf + cut, cut < n ? "..." : "");
 	return buf;
 }
 
@@ -194,13 +192,12 @@ static int64_t gcd(int64_t a, int64_t b)
 
 enum num_status { NUM_OK, NUM_SYNTAX, NUM_RANGE, NUM_FRACTION };
 
-/* Reads "digits[.digits]" at *sp and scales it by `mult` exactly, in
- * integers, so that "1.5KiB" is 1536 and "0.1B" is refused rather than
- * rounded. *sp is left after the number. */
-static enum num_status scaled_number(const char **sp, int64_t mult,
-				     int64_t *out)
+/* Reads "digits[.digits]" from s to end and scales it by `mult` exactly,
+ * in integers, so that "1.5KiB" is 1536 and "0.1B" is refused rather than
+ * rounded. */
+static enum num_status scaled_number(const char *s, const char *end,
+				     int64_t mult, int64_t *out)
 {
-	const char *s = *sp;
 	int64_t ip = 0, frac = 0, scale = 1;
 	int overflow = 0;
 	if (!isdigit((unsigned char)*s))
@@ -216,7 +213,7 @@ static enum num_status scaled_number(const char **sp, int64_t mult,
 		const char *f = ++s;
 		while (isdigit((unsigned char)*s))
 			s++;
-		if (s == f)
+		if (s == f || s != end)
 			return NUM_SYNTAX;
 		const char *last = s;
 		while (last > f && last[-1] == '0')
@@ -228,7 +225,8 @@ static enum num_status scaled_number(const char **sp, int64_t mult,
 			scale *= 10;
 		}
 	}
-	*sp = s;
+	if (s != end)
+		return NUM_SYNTAX;
 	if (overflow)
 		return NUM_RANGE;
 	/* frac/scale * mult is whole iff (scale/g) divides frac. */
@@ -321,9 +319,8 @@ static int parse_quantity(const struct quantity *qt, const char *s,
 			    *u == ' ' && u > s ? " (no space before the unit)"
 					       : "");
 
-	const char *p = s;
 	int64_t v = 0;
-	switch (scaled_number(&p, unit->mult, &v)) {
+	switch (scaled_number(s, u, unit->mult, &v)) {
 	case NUM_OK:
 		break;
 	case NUM_SYNTAX:
@@ -336,9 +333,6 @@ static int parse_quantity(const struct quantity *qt, const char *s,
 		return fail(err, errlen, "'%s' is not a whole number of %s",
 			    q(s, b), qt->whole);
 	}
-	if (p != u)
-		return fail(err, errlen, "expected a %s such as %s, got '%s'",
-			    qt->what, qt->example, q(s, b));
 	*out = v;
 	return 0;
 }

@@ -34,9 +34,9 @@ int units_parse_duration_ms(const char *s, int64_t *out, char *err,
 void units_format_size(int64_t bytes, char *buf, size_t len);
 void units_format_duration(int64_t ms, char *buf, size_t len);
 
-/* A value fit to be quoted in a one-line message: control characters
- * become '?' and text over 40 bytes is cut (at a character boundary)
- * with "...". Returns buf. */
+/* Text fit to be quoted in a one-line message: control characters
+ * become '?', and text too long for buf is cut at a character boundary
+ * and ends in "...". Returns buf. */
 const char *units_quote(const char *s, char *buf, size_t len);
 
 /* Levenshtein distance, for did-you-mean suggestions. */

@@ -7,6 +7,7 @@
 #include "ytree.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +32,6 @@ static char *xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
-}
-
-static struct ynode *new_node(enum ynode_type type, yaml_mark_t m)
-{
-	struct ynode *n = xrealloc(NULL, sizeof(*n));
-	*n = (struct ynode){.type = type,
-			    .line = (int)m.line + 1,
-			    .col = (int)m.column + 1};
-	return n;
 }
 
 void ytree_free(struct ynode *n)
@@ -88,14 +80,14 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
 }
 
 /* Line and column (1-based, in characters as libyaml counts them) of
- * byte `off`. */
+ * byte `off`. A byte order mark takes no column, as in an editor. */
 static void position_of(const char *text, size_t off, int *line, int *col)
 {
 	size_t i = 0;
 	*line = 1;
 	*col = 1;
 	if (off >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
-		i = 3; /* libyaml does not count the BOM */
+		i = 3;
 	for (; i < off; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (c == '\n' || c == '\r') {
@@ -124,10 +116,33 @@ struct loader {
 	int depth;
 };
 
-static void error_at(struct loader *L, yaml_mark_t m, const char *msg)
+static void position(yaml_mark_t m, int *line, int *col)
 {
-	diags_add(L->d, L->name, (int)m.line + 1, (int)m.column + 1, "%s",
-		  msg);
+	*line = (int)m.line + 1;
+	*col = (int)m.column + 1;
+}
+
+static struct ynode *new_node(enum ynode_type type, yaml_mark_t m)
+{
+	struct ynode *n = xrealloc(NULL, sizeof(*n));
+	*n = (struct ynode){.type = type};
+	position(m, &n->line, &n->col);
+	return n;
+}
+
+static void error_at(struct loader *L, yaml_mark_t m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void error_at(struct loader *L, yaml_mark_t m, const char *fmt, ...)
+{
+	char msg[512];
+	int line, col;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	position(m, &line, &col);
+	diags_add(L->d, L->name, line, col, "%s", msg);
 	L->failed = 1;
 }
 
@@ -191,25 +206,18 @@ static char *expand(struct loader *L, const char *s, size_t len, yaml_mark_t m,
 		char *text = xstrndup(ref, n);
 		const char *env = NULL;
 		if (n < 4 || memcmp(ref, "env:", 4)) {
-			diags_add(L->d, L->name, (int)m.line + 1,
-				  (int)m.column + 1,
-				  "unknown reference '${%s}'; only ${env:NAME} "
-				  "is supported",
-				  units_quote(text, q, sizeof(q)));
-			L->failed = 1;
+			error_at(L, m,
+				 "unknown reference '${%s}'; only ${env:NAME} "
+				 "is supported",
+				 units_quote(text, q, sizeof(q)));
 		} else if (!is_env_name(ref + 4, n - 4)) {
-			diags_add(L->d, L->name, (int)m.line + 1,
-				  (int)m.column + 1,
-				  "'%s' is not a valid environment variable "
-				  "name",
-				  units_quote(text + 4, q, sizeof(q)));
-			L->failed = 1;
+			error_at(L, m,
+				 "'%s' is not a valid environment variable "
+				 "name",
+				 units_quote(text + 4, q, sizeof(q)));
 		} else if (!(env = getenv(text + 4))) {
-			diags_add(L->d, L->name, (int)m.line + 1,
-				  (int)m.column + 1,
-				  "environment variable '%s' is not set",
-				  text + 4);
-			L->failed = 1;
+			error_at(L, m, "environment variable '%s' is not set",
+				 text + 4);
 		} else {
 			buf_add(&b, env, strlen(env));
 			*expanded = 1;
@@ -269,8 +277,7 @@ static void on_scalar(struct loader *L, const yaml_event_t *ev)
 	if (wants_key(L)) {
 		struct frame *f = &L->stack[L->depth - 1];
 		f->key = xstrndup(v, len);
-		f->key_line = (int)m.line + 1;
-		f->key_col = (int)m.column + 1;
+		position(m, &f->key_line, &f->key_col);
 		return;
 	}
 	struct ynode *n = new_node(YNODE_SCALAR, m);
@@ -285,10 +292,8 @@ static int on_start(struct loader *L, const yaml_event_t *ev,
 		    enum ynode_type type, const yaml_char_t *anchor)
 {
 	if (L->depth == YTREE_MAX_DEPTH) {
-		diags_add(L->d, L->name, (int)ev->start_mark.line + 1,
-			  (int)ev->start_mark.column + 1,
-			  "nesting is deeper than %d levels", YTREE_MAX_DEPTH);
-		L->failed = 1;
+		error_at(L, ev->start_mark, "nesting is deeper than %d levels",
+			 YTREE_MAX_DEPTH);
 		return -1;
 	}
 	if (wants_key(L)) {
@@ -338,7 +343,7 @@ static void check_duplicates(struct loader *L, const struct ynode *map)
 		if (first[i] == i)
 			continue;
 		const struct ynode *k = map->kids[i];
-		char q[64];
+		char q[128];
 		diags_add(L->d, L->name, k->key_line, k->key_col,
 			  "duplicate key '%s' (first at line %d)",
 			  units_quote(k->key, q, sizeof(q)),
@@ -364,9 +369,8 @@ static void syntax_error(struct loader *L, const yaml_parser_t *p,
 		else
 			diags_add(L->d, L->name, line, col, "%s", p->problem);
 	} else {
-		diags_add(L->d, L->name, (int)p->problem_mark.line + 1,
-			  (int)p->problem_mark.column + 1, "%s",
-			  p->problem ? p->problem : "invalid YAML");
+		error_at(L, p->problem_mark, "%s",
+			 p->problem ? p->problem : "invalid YAML");
 	}
 	L->failed = 1;
 }
@@ -479,7 +483,9 @@ struct ynode *ytree_load_string(const char *name, const char *text, size_t len,
 		return NULL;
 	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+	/* No yaml_parser_set_encoding(): libyaml would then count a byte
+	 * order mark as a column and misread the indentation. Text that
+	 * passed is_utf8() cannot look like UTF-16 anyway. */
 	parse_events(&L, &p, text);
 	yaml_parser_delete(&p);
 

@@ -1,1 +1,2 @@
 # Shipped plugins; each folder adds its own fragment here.
+include plugins/source-faker/local.mk

@@ -69,8 +69,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	r->delivered++;
 }
 
-static void produce(const char *bootstraps, const char *topic,
-		    struct round *r)
+static void produce(const char *bootstraps, const char *topic, struct round *r)
 {
 	char err[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -80,8 +79,8 @@ static void produce(const char *bootstraps, const char *topic,
 	conf_set(conf, "linger.ms", "5");
 	rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
 	rd_kafka_conf_set_opaque(conf, r);
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
-				      sizeof(err));
+	rd_kafka_t *rk =
+		rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
 	ck_assert_msg(rk != NULL, "producer: %s", err);
 
 	for (int i = 0; i < r->n; i++) {
@@ -117,8 +116,7 @@ static int check_message(const rd_kafka_message_t *m, const struct round *r,
 	memcpy(val, m->payload, m->len);
 	val[m->len] = '\0';
 	int i = atoi(val + 1);
-	ck_assert_msg(val[0] == 'm' && i >= 0 && i < r->n, "bad value %s",
-		      val);
+	ck_assert_msg(val[0] == 'm' && i >= 0 && i < r->n, "bad value %s", val);
 	ck_assert_msg(!seen[i], "message %d delivered twice", i);
 	snprintf(key, sizeof(key), "k%d", i % NKEYS);
 	ck_assert_msg(m->key_len == strlen(key) &&
@@ -150,8 +148,8 @@ static void consume(const char *bootstraps, const char *topic,
 	conf_set(conf, "session.timeout.ms", "6000");
 	conf_set(conf, "heartbeat.interval.ms", "500");
 	conf_set(conf, "auto.offset.reset", "earliest");
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err,
-				      sizeof(err));
+	rd_kafka_t *rk =
+		rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
 	ck_assert_msg(rk != NULL, "consumer: %s", err);
 	rd_kafka_poll_set_consumer(rk);
 	rd_kafka_topic_partition_list_t *sub =
@@ -222,8 +220,7 @@ END_TEST
 START_TEST(topic_check)
 {
 	char err[512], long_name[251];
-	ck_assert_int_eq(broker_topic_check("a.B_c-9", 1, err, sizeof(err)),
-			 0);
+	ck_assert_int_eq(broker_topic_check("a.B_c-9", 1, err, sizeof(err)), 0);
 	ck_assert_int_eq(broker_topic_check("t", 10000, err, sizeof(err)), 0);
 	ck_assert_int_eq(broker_topic_check("", 1, err, sizeof(err)), -1);
 	ck_assert_int_eq(broker_topic_check("a b", 1, err, sizeof(err)), -1);
@@ -234,8 +231,7 @@ START_TEST(topic_check)
 	ck_assert_int_eq(broker_topic_check("t", 10001, err, sizeof(err)), -1);
 	memset(long_name, 'x', 249);
 	long_name[249] = '\0';
-	ck_assert_int_eq(broker_topic_check(long_name, 1, err, sizeof(err)),
-			 0);
+	ck_assert_int_eq(broker_topic_check(long_name, 1, err, sizeof(err)), 0);
 	long_name[249] = 'x';
 	long_name[250] = '\0';
 	ck_assert_int_eq(broker_topic_check(long_name, 1, err, sizeof(err)),
@@ -402,7 +398,7 @@ START_TEST(cli_fixed_ports)
 	char port_s[16];
 	snprintf(port_s, sizeof(port_s), "%d", port);
 	snprintf(path, sizeof(path), "%s/bootstrap", tmpdir);
-	const char *args[] = {"--port",  port_s, "--brokers",	     "2",
+	const char *args[] = {"--port",	 port_s, "--brokers",	     "2",
 			      "--topic", "a:3",	 "--bootstrap-file", path,
 			      NULL};
 	pid_t pid = spawn_broker(args);
@@ -418,8 +414,8 @@ START_TEST(cli_fixed_ports)
 	char err[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	conf_set(conf, "bootstrap.servers", want);
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
-				      sizeof(err));
+	rd_kafka_t *rk =
+		rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
 	ck_assert_msg(rk != NULL, "%s", err);
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, "a", NULL);
 	const struct rd_kafka_metadata *md;
@@ -507,6 +503,7 @@ static const struct bad_args bad_args[] = {
 	{{"--port"}, "--port"},
 	{{"--bogus"}, "--bogus"},
 	{{"stray"}, "stray"},
+	{{"--topic", "a:1", "--topic", "a:2"}, "given twice"},
 };
 
 START_TEST(cli_bad_args)

@@ -1,0 +1,239 @@
+/*
+ * connector.c - a running connector and its tasks (see connector.h).
+ * Everything that can fail (plugin open, Kafka clients) happens in
+ * connector_start before any task thread runs, so a connector either
+ * starts whole or not at all.
+ */
+#include "connector.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "task_kafka.h"
+#include "worker.h"
+
+static const char *const default_outputs[] = {"out", NULL};
+
+struct connector *connector_new(struct worker *w, struct connector_config *cfg,
+				const struct plugin *plugin)
+{
+	struct connector *c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
+	c->w = w;
+	c->cfg = cfg;
+	c->plugin = plugin->desc;
+	snprintf(c->group_id, sizeof(c->group_id), "%s-%s",
+		 w->setup->worker.group_prefix, cfg->name);
+	const char *const *outs =
+		c->plugin->outputs ? c->plugin->outputs : default_outputs;
+	if (c->plugin->kind == SLUICE_KIND_SINK)
+		outs = default_outputs + 1; /* none */
+	while (outs[c->outputs_n])
+		c->outputs_n++;
+	c->output_names = calloc((size_t)c->outputs_n + 1, sizeof(char *));
+	c->output_topics = calloc((size_t)c->outputs_n + 1, sizeof(char *));
+	if (!c->output_names || !c->output_topics)
+		abort();
+	for (int i = 0; i < c->outputs_n; i++) {
+		c->output_names[i] = outs[i];
+		for (size_t j = 0; j < cfg->outputs_n; j++)
+			if (cfg->outputs[j].name &&
+			    !strcmp(cfg->outputs[j].name, outs[i]))
+				c->output_topics[i] = cfg->outputs[j].topic;
+	}
+	return c;
+}
+
+int connector_output_index(const struct connector *c, const char *name)
+{
+	if (!name)
+		return c->outputs_n > 0 ? 0 : -1;
+	for (int i = 0; i < c->outputs_n; i++)
+		if (!strcmp(c->output_names[i], name))
+			return c->output_topics[i] ? i : -1;
+	return -1;
+}
+
+static void task_free(struct sluice_task *t)
+{
+	const struct sluice_plugin *p = t->conn->plugin;
+	if (t->opened && p->close)
+		p->close(t->state);
+	if (t->consumer)
+		rd_kafka_destroy(t->consumer);
+	if (t->producer)
+		rd_kafka_destroy(t->producer);
+	task_staged_clear(t);
+	free(t->staged);
+	tracker_set_free(&t->trackers);
+	if (p->kind == SLUICE_KIND_SINK)
+		task_sink_state_free(t->kind_state);
+	else if (p->kind == SLUICE_KIND_TRANSFORM)
+		task_transform_state_free(t->kind_state);
+	metric_set_free(&t->metrics);
+	free(t);
+}
+
+/* Creates a task, its Kafka clients, and opens the plugin for it. */
+static struct sluice_task *task_new(struct connector *c, int id, char *err,
+				    size_t errlen)
+{
+	struct sluice_task *t = calloc(1, sizeof(*t));
+	if (!t)
+		abort();
+	t->conn = c;
+	t->id = id;
+	snprintf(t->who, sizeof(t->who), "%s/%d", c->cfg->name, id);
+	atomic_init(&t->stop, 0);
+	atomic_init(&t->state_, TASK_NEW);
+	atomic_init(&t->counters.lag, -1);
+	metric_set_init(&t->metrics);
+	const struct sluice_plugin *p = c->plugin;
+	int need_producer = p->kind != SLUICE_KIND_SINK ||
+			    c->cfg->errors.tolerance == TOLERANCE_ALL;
+	if (p->kind == SLUICE_KIND_SINK)
+		t->kind_state = task_sink_state_new();
+	else if (p->kind == SLUICE_KIND_TRANSFORM)
+		t->kind_state = task_transform_state_new();
+	if (need_producer && task_producer_new(t, err, errlen))
+		goto fail;
+	t->call_error[0] = '\0';
+	if (p->open(t, &task_host_api, &t->state) != SLUICE_OK) {
+		snprintf(err, errlen, "plugin '%s' failed to open: %s", p->name,
+			 t->call_error[0] ? t->call_error : "no reason given");
+		goto fail;
+	}
+	t->opened = 1;
+	return t;
+fail:
+	task_free(t);
+	return NULL;
+}
+
+int connector_start(struct connector *c)
+{
+	const struct sluice_plugin *p = c->plugin;
+	char err[1024];
+	c->tasks_n = c->cfg->tasks_max;
+	c->tasks = calloc((size_t)c->tasks_n, sizeof(*c->tasks));
+	if (!c->tasks)
+		abort();
+	for (int i = 0; i < c->tasks_n; i++) {
+		c->tasks[i] = task_new(c, i, err, sizeof(err));
+		if (!c->tasks[i]) {
+			log_msg(SLUICE_LOG_ERROR, c->cfg->name,
+				"cannot start task %d: %s", i, err);
+			return -1;
+		}
+	}
+	/* Consumers join the group only once every task opened, so that no
+	 * partition is assigned to a task that then fails to start. */
+	for (int i = 0; i < c->tasks_n; i++) {
+		struct sluice_task *t = c->tasks[i];
+		task_rebalance_fn *cb = p->kind == SLUICE_KIND_SINK
+						      ? task_sink_rebalance
+					      : p->kind == SLUICE_KIND_TRANSFORM
+						      ? task_transform_rebalance
+						      : NULL;
+		if (cb && task_consumer_new(t, cb, err, sizeof(err))) {
+			log_msg(SLUICE_LOG_ERROR, c->cfg->name,
+				"cannot start task %d: %s", i, err);
+			return -1;
+		}
+	}
+	void *(*body)(void *) = p->kind == SLUICE_KIND_SOURCE ? task_source_main
+				: p->kind == SLUICE_KIND_SINK
+					? task_sink_main
+					: task_transform_main;
+	for (int i = 0; i < c->tasks_n; i++) {
+		struct sluice_task *t = c->tasks[i];
+		atomic_store(&t->state_, TASK_RUNNING);
+		int e = pthread_create(&t->thread, NULL, body, t);
+		if (e) {
+			atomic_store(&t->state_, TASK_FAILED);
+			log_msg(SLUICE_LOG_ERROR, c->cfg->name,
+				"cannot start task %d: %s", i, strerror(e));
+			return -1;
+		}
+		t->started = 1;
+	}
+	log_msg(SLUICE_LOG_INFO, c->cfg->name, "started %d task%s (%s %s)",
+		c->tasks_n, c->tasks_n == 1 ? "" : "s", p->name, p->version);
+	return 0;
+}
+
+void connector_request_stop(struct connector *c)
+{
+	for (int i = 0; i < c->tasks_n; i++)
+		if (c->tasks[i])
+			atomic_store(&c->tasks[i]->stop, 1);
+}
+
+int connector_join(struct connector *c, int64_t deadline_ms)
+{
+	int left = 0;
+	for (int i = 0; i < c->tasks_n; i++) {
+		struct sluice_task *t = c->tasks[i];
+		if (!t || !t->started)
+			continue;
+		int64_t ms = deadline_ms - worker_now_ms();
+		if (ms < 0)
+			ms = 0;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += ms / 1000;
+		ts.tv_nsec += (ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		int e = pthread_timedjoin_np(t->thread, NULL, &ts);
+		if (e == 0)
+			t->started = 0;
+		else
+			left++;
+	}
+	return left;
+}
+
+void connector_free(struct connector *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->tasks_n; i++)
+		if (c->tasks[i] && !c->tasks[i]->started)
+			task_free(c->tasks[i]);
+	free(c->tasks);
+	free(c->output_names);
+	free(c->output_topics);
+	config_free_connector(c->cfg);
+	free(c);
+}
+
+void connector_totals(const struct connector *c, uint64_t *in, uint64_t *out,
+		      uint64_t *failed, uint64_t *dlq, int64_t *lag,
+		      int *failed_tasks)
+{
+	*in = *out = *failed = *dlq = 0;
+	*lag = -1;
+	*failed_tasks = 0;
+	for (int i = 0; i < c->tasks_n; i++) {
+		struct sluice_task *t = c->tasks[i];
+		if (!t)
+			continue;
+		*in += atomic_load(&t->counters.in);
+		*out += atomic_load(&t->counters.out);
+		*failed += atomic_load(&t->counters.failed);
+		*dlq += atomic_load(&t->counters.deadlettered);
+		int64_t l = atomic_load(&t->counters.lag);
+		if (l >= 0)
+			*lag = (*lag < 0 ? 0 : *lag) + l;
+		if (atomic_load(&t->state_) == TASK_FAILED)
+			(*failed_tasks)++;
+	}
+}

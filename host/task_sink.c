@@ -1,0 +1,333 @@
+/*
+ * task_sink.c - a sink task: consume in the connector's group with
+ * auto-commit off, hand batches to the plugin's put, and commit exactly
+ * the offsets its flush reports durable. Before partitions are given up
+ * in a rebalance they are flushed and committed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "connector.h"
+#include "log.h"
+#include "task_kafka.h"
+#include "worker.h"
+
+#define BATCH_MAX 1000
+
+/* What the sink knows of each partition it owns. */
+struct owned {
+	char *topic;
+	int32_t partition;
+	int64_t next;	   /* offset after the last record put, -1 none */
+	int64_t committed; /* last committed, -1 unknown */
+};
+
+struct sink {
+	struct owned *v;
+	size_t n;
+	rd_kafka_message_t *msgs[BATCH_MAX];
+	struct sluice_record recs[BATCH_MAX];
+	struct sluice_header *hdrs;
+	size_t hdrs_cap;
+};
+
+static struct owned *owned_find(struct sink *s, const char *topic, int32_t p)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].partition == p && !strcmp(s->v[i].topic, topic))
+			return &s->v[i];
+	return NULL;
+}
+
+/* Flushes the owned partitions that are in `only` (all when NULL) and
+ * commits what the plugin reports durable. Returns 0, or -1 when the
+ * plugin failed (the task is failed then, unless it was a final flush
+ * during stop, which only logs). */
+static int flush_commit(struct sluice_task *t, struct sink *s,
+			const rd_kafka_topic_partition_list_t *only, int final)
+{
+	const struct sluice_plugin *p = t->conn->plugin;
+	struct sluice_partition *parts =
+		calloc(s->n ? s->n : 1, sizeof(*parts));
+	struct owned **map = calloc(s->n ? s->n : 1, sizeof(*map));
+	if (!parts || !map)
+		abort();
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct owned *o = &s->v[i];
+		if (o->next < 0)
+			continue;
+		if (only && !rd_kafka_topic_partition_list_find(only, o->topic,
+								o->partition))
+			continue;
+		parts[n] = (struct sluice_partition){o->topic, o->partition,
+						     o->next};
+		map[n++] = o;
+	}
+	int rc = 0;
+	if (!n)
+		goto out;
+	int attempt = 0;
+	int64_t first = 0;
+	for (;;) {
+		for (size_t i = 0; i < n; i++)
+			parts[i].offset = map[i]->next;
+		t->call_error[0] = '\0';
+		enum sluice_status st = p->flush(t->state, t, parts, n, final);
+		if (st == SLUICE_OK)
+			break;
+		if (st == SLUICE_RETRY) {
+			if (attempt++ == 0)
+				first = worker_now_ms();
+			if (task_retry_wait(t, attempt, first, "flush") == 0)
+				continue;
+		} else {
+			task_fail(t, "flush failed: %s", t->call_error);
+		}
+		rc = -1;
+		goto out;
+	}
+	/* Dead-lettered records must be safe before offsets pass them. */
+	if (t->producer && rd_kafka_outq_len(t->producer) > 0)
+		rd_kafka_flush(
+			t->producer,
+			(int)t->conn->w->setup->worker.shutdown_timeout_ms);
+	rd_kafka_topic_partition_list_t *c =
+		rd_kafka_topic_partition_list_new((int)n);
+	for (size_t i = 0; i < n; i++) {
+		int64_t off = parts[i].offset;
+		if (off == SLUICE_OFFSET_NONE)
+			continue;
+		if (off > map[i]->next) {
+			log_msg(SLUICE_LOG_ERROR, t->who,
+				"plugin bug: flush reported %s[%d] durable up "
+				"to %lld, past the last record put (%lld)",
+				map[i]->topic, map[i]->partition,
+				(long long)off, (long long)map[i]->next);
+			off = map[i]->next;
+		}
+		if (off <= map[i]->committed)
+			continue;
+		rd_kafka_topic_partition_list_add(c, map[i]->topic,
+						  map[i]->partition)
+			->offset = off;
+	}
+	if (task_commit(t, c) == 0)
+		for (int i = 0; i < c->cnt; i++)
+			owned_find(s, c->elems[i].topic, c->elems[i].partition)
+				->committed = c->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(c);
+out:
+	free(parts);
+	free(map);
+	return rc;
+}
+
+static void to_plugin_parts(const rd_kafka_topic_partition_list_t *l,
+			    struct sluice_partition *out)
+{
+	for (int i = 0; i < l->cnt; i++)
+		out[i] = (struct sluice_partition){l->elems[i].topic,
+						   l->elems[i].partition,
+						   l->elems[i].offset};
+}
+
+void task_sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			 rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	(void)rk;
+	struct sluice_task *t = opaque;
+	struct sink *s = t->kind_state;
+	const struct sluice_plugin *p = t->conn->plugin;
+	struct sluice_partition *pp =
+		calloc(parts->cnt ? (size_t)parts->cnt : 1, sizeof(*pp));
+	if (!pp)
+		abort();
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		task_apply_assignment(t, err, parts);
+		rd_kafka_committed(t->consumer, parts, 10000);
+		s->v = realloc(s->v,
+			       (s->n + (size_t)parts->cnt) * sizeof(*s->v));
+		if (!s->v)
+			abort();
+		for (int i = 0; i < parts->cnt; i++) {
+			int64_t c = parts->elems[i].offset;
+			s->v[s->n++] = (struct owned){
+				strdup(parts->elems[i].topic),
+				parts->elems[i].partition, -1, c >= 0 ? c : -1};
+		}
+		log_msg(SLUICE_LOG_INFO, t->who, "assigned %d partition%s",
+			parts->cnt, parts->cnt == 1 ? "" : "s");
+		to_plugin_parts(parts, pp);
+		if (p->assign && p->assign(t->state, t, pp,
+					   (size_t)parts->cnt) == SLUICE_FATAL)
+			task_fail(t, "assign failed: %s", t->call_error);
+	} else {
+		flush_commit(t, s, parts, 1);
+		to_plugin_parts(parts, pp);
+		if (p->revoke)
+			p->revoke(t->state, t, pp, (size_t)parts->cnt);
+		for (size_t i = 0; i < s->n;) {
+			if (rd_kafka_topic_partition_list_find(
+				    parts, s->v[i].topic, s->v[i].partition)) {
+				free(s->v[i].topic);
+				s->v[i] = s->v[--s->n];
+			} else {
+				i++;
+			}
+		}
+		log_msg(SLUICE_LOG_INFO, t->who, "revoked %d partition%s",
+			parts->cnt, parts->cnt == 1 ? "" : "s");
+		task_apply_assignment(t, err, parts);
+	}
+	free(pp);
+}
+
+/* Converts the batch; header storage is sized for the whole batch first
+ * so that no pointer into it moves. */
+static void convert_batch(struct sink *s, size_t n)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_headers_t *h;
+		if (!rd_kafka_message_headers(s->msgs[i], &h))
+			total += rd_kafka_header_cnt(h);
+	}
+	if (total > s->hdrs_cap) {
+		free(s->hdrs);
+		s->hdrs_cap = total * 2;
+		s->hdrs = malloc(s->hdrs_cap * sizeof(*s->hdrs));
+		if (!s->hdrs)
+			abort();
+	}
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++) {
+		task_record_from_message(s->msgs[i], &s->recs[i],
+					 s->hdrs + used, total - used);
+		used += s->recs[i].header_count;
+	}
+}
+
+/* Puts the batch, retrying as the plugin asks. Returns 0 or -1. */
+static int put_batch(struct sluice_task *t, struct sink *s, size_t n)
+{
+	const struct sluice_plugin *p = t->conn->plugin;
+	convert_batch(s, n);
+	int attempt = 0;
+	int64_t first = 0;
+	for (;;) {
+		t->call_error[0] = '\0';
+		t->batch = s->recs;
+		t->batch_n = n;
+		enum sluice_status st = p->put(t->state, t, s->recs, n);
+		t->batch = NULL;
+		if (atomic_load(&t->state_) == TASK_FAILED)
+			return -1; /* a reject() with tolerance none */
+		if (st == SLUICE_OK)
+			break;
+		if (st != SLUICE_RETRY) {
+			task_fail(t, "put failed: %s", t->call_error);
+			return -1;
+		}
+		if (attempt++ == 0)
+			first = worker_now_ms();
+		if (task_retry_wait(t, attempt, first, "put"))
+			return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct owned *o =
+			owned_find(s, s->recs[i].topic, s->recs[i].partition);
+		if (o && s->recs[i].offset + 1 > o->next)
+			o->next = s->recs[i].offset + 1;
+	}
+	atomic_fetch_add(&t->counters.in, n);
+	atomic_fetch_add(&t->counters.out, n);
+	return 0;
+}
+
+void *task_sink_main(void *arg)
+{
+	struct sluice_task *t = arg;
+	struct sink *s = t->kind_state;
+	const struct sluice_plugin *p = t->conn->plugin;
+	int64_t interval = t->conn->w->setup->worker.offsets_flush_ms;
+	if (interval <= 0)
+		interval = 1000;
+	int64_t next_flush = worker_now_ms() + interval;
+	int64_t next_tick = worker_now_ms() + 1000;
+
+	while (!atomic_load(&t->stop) &&
+	       atomic_load(&t->state_) == TASK_RUNNING) {
+		size_t n = 0;
+		while (n < BATCH_MAX) {
+			rd_kafka_message_t *m = rd_kafka_consumer_poll(
+				t->consumer, n ? 0 : 100);
+			if (!m)
+				break;
+			if (m->err) {
+				if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+					log_msg(SLUICE_LOG_WARN, t->who,
+						"consume: %s",
+						rd_kafka_message_errstr(m));
+				rd_kafka_message_destroy(m);
+				continue;
+			}
+			s->msgs[n++] = m;
+		}
+		int rc = n ? put_batch(t, s, n) : 0;
+		for (size_t i = 0; i < n; i++)
+			rd_kafka_message_destroy(s->msgs[i]);
+		if (rc)
+			break;
+		if (t->delivery_failed) {
+			task_fail(t, "%s", t->delivery_error);
+			break;
+		}
+		int64_t now = worker_now_ms();
+		if (now >= next_flush) {
+			if (flush_commit(t, s, NULL, 0))
+				break;
+			task_update_lag(t);
+			next_flush = now + interval;
+		}
+		if (p->tick && now >= next_tick) {
+			next_tick = now + 1000;
+			if (p->tick(t->state, t, (int64_t)time(NULL) * 1000) ==
+			    SLUICE_FATAL) {
+				task_fail(t, "tick failed: %s", t->call_error);
+				break;
+			}
+		}
+		if (t->producer)
+			rd_kafka_poll(t->producer, 0);
+	}
+	if (atomic_load(&t->state_) == TASK_RUNNING)
+		flush_commit(t, s, NULL, 1);
+	/* Leaving the group revokes what is left (flushed above). */
+	rd_kafka_consumer_close(t->consumer);
+	if (atomic_load(&t->state_) == TASK_RUNNING)
+		atomic_store(&t->state_, TASK_STOPPED);
+	return NULL;
+}
+
+void *task_sink_state_new(void)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	return s;
+}
+
+void task_sink_state_free(void *p)
+{
+	struct sink *s = p;
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].topic);
+	free(s->v);
+	free(s->hdrs);
+	free(s);
+}

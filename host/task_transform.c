@@ -1,0 +1,277 @@
+/*
+ * task_transform.c - a transform task: consume, call the plugin per
+ * record, produce what it emitted, and commit an input offset only after
+ * every record emitted from it (and from every earlier input of the same
+ * partition) was acknowledged. At-least-once, per-partition order kept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "connector.h"
+#include "log.h"
+#include "task_kafka.h"
+#include "worker.h"
+
+/* Stop consuming while this many emitted records are unacknowledged. */
+#define INFLIGHT_MAX 100000
+#define HEADERS_MAX 256
+
+struct transform {
+	int *out_partitions; /* partition count per output topic, 0 unknown */
+	struct sluice_header hdrs[HEADERS_MAX];
+};
+
+/* Commits the offsets whose emitted records are all acknowledged, for
+ * the windows in `only` (all when NULL). */
+static void commit_done(struct sluice_task *t,
+			const rd_kafka_topic_partition_list_t *only)
+{
+	rd_kafka_topic_partition_list_t *c =
+		rd_kafka_topic_partition_list_new((int)t->trackers.n);
+	for (size_t i = 0; i < t->trackers.n; i++) {
+		struct tracker *tr = &t->trackers.v[i];
+		if (!tr->used || !tr->dirty || !tr->has_done)
+			continue;
+		if (only && !rd_kafka_topic_partition_list_find(only, tr->name,
+								tr->partition))
+			continue;
+		rd_kafka_topic_partition_list_add(c, tr->name, tr->partition)
+			->offset = tr->done_mark + 1;
+	}
+	if (task_commit(t, c) == 0)
+		for (int i = 0; i < c->cnt; i++)
+			t->trackers
+				.v[tracker_find(&t->trackers, c->elems[i].topic,
+						c->elems[i].partition)]
+				.dirty = 0;
+	rd_kafka_topic_partition_list_destroy(c);
+}
+
+/* Waits for every emitted record, bounded by the shutdown timeout. */
+static void wait_acked(struct sluice_task *t)
+{
+	int64_t deadline =
+		worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms;
+	while (t->trackers.pending_total && !t->delivery_failed &&
+	       worker_now_ms() < deadline)
+		rd_kafka_poll(t->producer, 50);
+}
+
+void task_transform_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			      rd_kafka_topic_partition_list_t *parts,
+			      void *opaque)
+{
+	(void)rk;
+	struct sluice_task *t = opaque;
+	const struct sluice_plugin *p = t->conn->plugin;
+	struct sluice_partition *pp =
+		calloc(parts->cnt ? (size_t)parts->cnt : 1, sizeof(*pp));
+	if (!pp)
+		abort();
+	for (int i = 0; i < parts->cnt; i++)
+		pp[i] = (struct sluice_partition){parts->elems[i].topic,
+						  parts->elems[i].partition,
+						  parts->elems[i].offset};
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		task_apply_assignment(t, err, parts);
+		log_msg(SLUICE_LOG_INFO, t->who, "assigned %d partition%s",
+			parts->cnt, parts->cnt == 1 ? "" : "s");
+		if (p->assign && p->assign(t->state, t, pp,
+					   (size_t)parts->cnt) == SLUICE_FATAL)
+			task_fail(t, "assign failed: %s", t->call_error);
+	} else {
+		wait_acked(t);
+		commit_done(t, parts);
+		if (p->revoke)
+			p->revoke(t->state, t, pp, (size_t)parts->cnt);
+		for (int i = 0; i < parts->cnt; i++) {
+			long idx = tracker_find(&t->trackers,
+						parts->elems[i].topic,
+						parts->elems[i].partition);
+			if (idx >= 0)
+				tracker_drop(&t->trackers, (size_t)idx);
+		}
+		log_msg(SLUICE_LOG_INFO, t->who, "revoked %d partition%s",
+			parts->cnt, parts->cnt == 1 ? "" : "s");
+		task_apply_assignment(t, err, parts);
+	}
+	free(pp);
+}
+
+/* Output partitions are looked up once so that records emitted without
+ * a key keep their input partition (and so their order) downstream. */
+static void lookup_partitions(struct sluice_task *t, struct transform *x)
+{
+	const struct connector *c = t->conn;
+	x->out_partitions = calloc((size_t)c->outputs_n + 1, sizeof(int));
+	if (!x->out_partitions)
+		abort();
+	for (int i = 0; i < c->outputs_n; i++) {
+		rd_kafka_topic_t *rkt = rd_kafka_topic_new(
+			t->producer, c->output_topics[i], NULL);
+		const struct rd_kafka_metadata *md;
+		if (!rd_kafka_metadata(t->producer, 0, rkt, &md, 5000)) {
+			if (md->topic_cnt == 1 && !md->topics[0].err)
+				x->out_partitions[i] =
+					md->topics[0].partition_cnt;
+			rd_kafka_metadata_destroy(md);
+		}
+		rd_kafka_topic_destroy(rkt);
+	}
+}
+
+/* Runs the plugin on one record (retrying as asked) and produces what it
+ * emitted. Returns 0, or -1 when the task must stop. */
+static int process_one(struct sluice_task *t, struct transform *x,
+		       const rd_kafka_message_t *m)
+{
+	const struct sluice_plugin *p = t->conn->plugin;
+	struct sluice_record in;
+	task_record_from_message(m, &in, x->hdrs, HEADERS_MAX);
+	size_t idx = tracker_get(&t->trackers, in.topic, in.partition);
+	/* The entry holds one pending count of its own until every emitted
+	 * record is handed to the producer. */
+	uint64_t seq = tracker_push(&t->trackers, idx, in.offset, NULL, 1);
+	void *ref = tracker_ref(idx, seq);
+	atomic_fetch_add(&t->counters.in, 1);
+	int attempt = 0;
+	int64_t first = 0;
+	int rc = 0;
+	for (;;) {
+		t->call_error[0] = '\0';
+		t->staging_open = 1;
+		enum sluice_status st = p->process(t->state, t, &in);
+		t->staging_open = 0;
+		if (st == SLUICE_OK)
+			break;
+		task_staged_clear(t);
+		if (st == SLUICE_REJECT) {
+			rc = task_reject_record(t, &in, "process",
+						t->call_error[0] ? t->call_error
+								 : "rejected");
+			goto release;
+		}
+		if (st != SLUICE_RETRY) {
+			task_fail(t, "process failed on %s[%d]@%lld: %s",
+				  in.topic, in.partition, (long long)in.offset,
+				  t->call_error);
+			rc = -1;
+			goto release;
+		}
+		if (attempt++ == 0)
+			first = worker_now_ms();
+		if (task_retry_wait(t, attempt, first, "process")) {
+			rc = -1;
+			goto release;
+		}
+	}
+	for (size_t i = 0; i < t->staged_n && rc == 0; i++) {
+		struct staged_record *r = &t->staged[i];
+		int np = x->out_partitions[r->output];
+		if (r->partition < 0 && !r->key && np > 0)
+			r->partition = in.partition % np;
+		tracker_add_pending(&t->trackers, idx, 1);
+		rc = task_produce(t, t->conn->output_topics[r->output], r, ref);
+	}
+	task_staged_clear(t);
+release:
+	/* A failed record keeps its hold, so no offset past it is ever
+	 * committed and it is read again after a restart. */
+	if (rc == 0)
+		tracker_ack(&t->trackers, ref);
+	return rc;
+}
+
+void *task_transform_main(void *arg)
+{
+	struct sluice_task *t = arg;
+	struct transform *x = t->kind_state;
+	const struct sluice_plugin *p = t->conn->plugin;
+	int64_t interval = t->conn->w->setup->worker.offsets_flush_ms;
+	if (interval <= 0)
+		interval = 1000;
+	int64_t next_commit = worker_now_ms() + interval;
+	int64_t next_tick = worker_now_ms() + 1000;
+	lookup_partitions(t, x);
+
+	while (!atomic_load(&t->stop) &&
+	       atomic_load(&t->state_) == TASK_RUNNING) {
+		if (t->delivery_failed) {
+			task_fail(t, "%s", t->delivery_error);
+			break;
+		}
+		rd_kafka_poll(t->producer, 0);
+		if (t->trackers.pending_total >= INFLIGHT_MAX) {
+			rd_kafka_poll(t->producer, 50);
+			continue;
+		}
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 50);
+		if (m) {
+			int rc = 0;
+			if (!m->err)
+				rc = process_one(t, x, m);
+			else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				log_msg(SLUICE_LOG_WARN, t->who, "consume: %s",
+					rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			if (rc)
+				break;
+		}
+		int64_t now = worker_now_ms();
+		if (now >= next_commit) {
+			commit_done(t, NULL);
+			task_update_lag(t);
+			next_commit = now + interval;
+		}
+		if (p->tick && now >= next_tick) {
+			next_tick = now + 1000;
+			t->staging_open = 1;
+			enum sluice_status st = p->tick(
+				t->state, t, (int64_t)time(NULL) * 1000);
+			t->staging_open = 0;
+			if (st == SLUICE_FATAL) {
+				task_staged_clear(t);
+				task_fail(t, "tick failed: %s", t->call_error);
+				break;
+			}
+			/* Records a tick emits belong to no input. */
+			for (size_t i = 0; i < t->staged_n; i++)
+				if (task_produce(t,
+						 t->conn->output_topics
+							 [t->staged[i].output],
+						 &t->staged[i],
+						 OPAQUE_UNTRACKED))
+					break;
+			task_staged_clear(t);
+		}
+	}
+	wait_acked(t);
+	if (t->delivery_failed)
+		task_fail(t, "%s", t->delivery_error);
+	else
+		commit_done(t, NULL);
+	rd_kafka_consumer_close(t->consumer);
+	rd_kafka_flush(t->producer, 1000);
+	if (atomic_load(&t->state_) == TASK_RUNNING)
+		atomic_store(&t->state_, TASK_STOPPED);
+	return NULL;
+}
+
+void *task_transform_state_new(void)
+{
+	struct transform *x = calloc(1, sizeof(*x));
+	if (!x)
+		abort();
+	return x;
+}
+
+void task_transform_state_free(void *p)
+{
+	struct transform *x = p;
+	if (!x)
+		return;
+	free(x->out_partitions);
+	free(x);
+}
