@@ -7,11 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
+/* librdkafka's own log lines go through ours, with the client's name. */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf)
+{
+	enum sluice_log_level l = level <= 3   ? SLUICE_LOG_ERROR
+				  : level == 4 ? SLUICE_LOG_WARN
+				  : level <= 6 ? SLUICE_LOG_INFO
+					       : SLUICE_LOG_DEBUG;
+	log_msg(l, rd_kafka_name(rk), "kafka %s: %s", fac, buf);
+}
+
 rd_kafka_conf_t *kafka_conf(const struct worker_config *w,
 			    const char *bootstraps, const char *const *extra,
 			    char *err, size_t errlen)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	rd_kafka_conf_set_log_cb(c, on_log);
 	char e[512];
 	if (rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, e,
 			      sizeof(e)) != RD_KAFKA_CONF_OK) {

@@ -119,8 +119,8 @@ static int has_bounds(enum sluice_opt_type t)
 }
 
 /* A bound in the option's syntax; for STRING a length in bytes. */
-static int parse_bound(const struct sluice_option *o, const char *s,
-		       int64_t *i, double *d, char *err, size_t errlen)
+static int parse_bound(const struct sluice_option *o, const char *s, int64_t *i,
+		       double *d, char *err, size_t errlen)
 {
 	switch (o->type) {
 	case SLUICE_OPT_STRING:
@@ -143,8 +143,8 @@ static int parse_bound(const struct sluice_option *o, const char *s,
 }
 
 /* < 0, 0, > 0 as the value is below, within or above `bound`. */
-static int compare(const struct sluice_option *o, const char *bound,
-		   int64_t i, double d)
+static int compare(const struct sluice_option *o, const char *bound, int64_t i,
+		   double d)
 {
 	int64_t bi = 0;
 	double bd = 0;
@@ -169,8 +169,9 @@ static int check_allowed(const struct sluice_option *o, const char *s,
 		return fail(err, errlen, SECRET " is not one of %s", all);
 	const char *near = units_suggest(s, o->allowed, n);
 	if (near)
-		return fail(err, errlen, "'%s' is not one of %s; did you mean "
-					 "'%s'?",
+		return fail(err, errlen,
+			    "'%s' is not one of %s; did you mean "
+			    "'%s'?",
 			    units_quote(s, q, sizeof(q)), all, near);
 	return fail(err, errlen, "'%s' is not one of %s",
 		    units_quote(s, q, sizeof(q)), all);
@@ -178,8 +179,8 @@ static int check_allowed(const struct sluice_option *o, const char *s,
 
 /* Parses one scalar of o's type (a LIST item for LIST) and checks it
  * against the bounds and allowed values. */
-static int parse_value(const struct sluice_option *o, const char *s,
-		       int64_t *i, double *d, char *err, size_t errlen)
+static int parse_value(const struct sluice_option *o, const char *s, int64_t *i,
+		       double *d, char *err, size_t errlen)
 {
 	int secret = o->flags & SLUICE_OPT_SECRET, b = 0, r = 0;
 	char q[44];
@@ -315,8 +316,8 @@ static int check_option(const struct sluice_option *t, size_t idx, char *err,
 			    name);
 	for (size_t k = 0; k < idx; k++)
 		if (!strcmp(t[k].name, o->name))
-			return fail(err, errlen, "option '%s' is declared twice",
-				    name);
+			return fail(err, errlen,
+				    "option '%s' is declared twice", name);
 	if (o->type < SLUICE_OPT_STRING || o->type > SLUICE_OPT_LIST)
 		return fail(err, errlen, "option '%s': unknown type %d", name,
 			    (int)o->type);
@@ -348,15 +349,16 @@ static int check_option(const struct sluice_option *t, size_t idx, char *err,
 		return fail(err, errlen, "option '%s': bad min: %s", name, e);
 	if (o->max && parse_bound(o, o->max, &hi, &dhi, e, sizeof(e)))
 		return fail(err, errlen, "option '%s': bad max: %s", name, e);
-	if (o->min && o->max && (o->type == SLUICE_OPT_DOUBLE ? dlo > dhi : lo > hi))
+	if (o->min && o->max &&
+	    (o->type == SLUICE_OPT_DOUBLE ? dlo > dhi : lo > hi))
 		return fail(err, errlen,
 			    "option '%s': min %s is greater than max %s", name,
 			    o->min, o->max);
 	if (!o->def)
 		return 0;
-	if (o->type == SLUICE_OPT_LIST ? check_list_default(o, e, sizeof(e))
-				       : parse_value(o, o->def, &i, &d, e,
-						     sizeof(e)))
+	if (o->type == SLUICE_OPT_LIST
+		    ? check_list_default(o, e, sizeof(e))
+		    : parse_value(o, o->def, &i, &d, e, sizeof(e)))
 		return fail(err, errlen, "option '%s': bad default: %s", name,
 			    e);
 	return 0;
@@ -466,7 +468,8 @@ static void parse_list(struct optval *v, const struct ynode *n,
 			problem(d, file, it, o->name, at, e);
 			bad++;
 		} else if (ytree_is_null(it)) {
-			problem(d, file, it, o->name, at, "a value is required");
+			problem(d, file, it, o->name, at,
+				"a value is required");
 			bad++;
 		} else if (parse_value(o, it->value, &i, &dv, e, sizeof(e))) {
 			problem(d, file, it, o->name, at, e);

@@ -147,12 +147,14 @@ int units_parse_double(const char *s, double *out, char *err, size_t errlen)
 	if (!s)
 		s = "";
 	if (!is_decimal(s))
-		return fail(err, errlen, "expected a number, got '%s'", q(s, b));
+		return fail(err, errlen, "expected a number, got '%s'",
+			    q(s, b));
 	char *end;
 	double v = strtod(s, &end);
 	/* A locale with a decimal comma stops strtod early. */
 	if (*end)
-		return fail(err, errlen, "expected a number, got '%s'", q(s, b));
+		return fail(err, errlen, "expected a number, got '%s'",
+			    q(s, b));
 	if (!isfinite(v))
 		return fail(err, errlen, "'%s' is out of range for a number",
 			    q(s, b));
@@ -268,13 +270,13 @@ struct quantity {
 };
 
 static const struct quantity size_q = {
-	"size", "5MiB", "bytes", "B, KB, MB, GB, TB, KiB, MiB, GiB or TiB",
+	"size",	    "5MiB", "bytes", "B, KB, MB, GB, TB, KiB, MiB, GiB or TiB",
 	size_units, 0,
 };
 
 static const struct quantity duration_q = {
-	"duration", "250ms, 30s or 5m", "milliseconds", "ms, s, m, h or d",
-	duration_units, 1,
+	"duration",	    "250ms, 30s or 5m", "milliseconds",
+	"ms, s, m, h or d", duration_units,	1,
 };
 
 static int parse_quantity(const struct quantity *qt, const char *s,
@@ -294,9 +296,8 @@ static int parse_quantity(const struct quantity *qt, const char *s,
 	const struct unit *unit = NULL;
 	if (*u == '\0' && u > s) {
 		if (qt->unit_required)
-			return fail(err, errlen,
-				    "a %s needs a unit (%s): '%s'", qt->what,
-				    qt->names, q(s, b));
+			return fail(err, errlen, "a %s needs a unit (%s): '%s'",
+				    qt->what, qt->names, q(s, b));
 		unit = &qt->units[0];
 	} else if (u > s && *u != ' ' && all_alpha(u)) {
 		unit = find_unit(qt->units, u, 0);

@@ -244,8 +244,8 @@ static void attach(struct loader *L, struct ynode *n)
 		f->key = NULL;
 	}
 	if ((p->n & (p->n - 1)) == 0) /* 0, 1, 2, 4, ...: grow */
-		p->kids = xrealloc(p->kids, (p->n ? p->n * 2 : 1) *
-						    sizeof(*p->kids));
+		p->kids = xrealloc(p->kids,
+				   (p->n ? p->n * 2 : 1) * sizeof(*p->kids));
 	p->kids[p->n++] = n;
 }
 

@@ -21,3 +21,4 @@ include tests/loader.mk
 include tests/broker.mk
 include tests/cli.mk
 include tests/connectors.mk
+include tests/runtime.mk

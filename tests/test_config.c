@@ -155,7 +155,7 @@ START_TEST(worker_every_error_at_once)
 	struct worker_config w;
 	ck_assert_int_eq(config_load_worker(&w, FIX("worker/bad.yaml"), &d),
 			 -1);
-	expect_count(10);
+	expect_count(11);
 	expect_diag(0, f, 1, 1,
 		    "unknown key 'bootstrap.server'; did you mean "
 		    "'bootstrap.servers'?");
@@ -181,6 +181,8 @@ START_TEST(worker_every_error_at_once)
 	expect_diag(9, f, 7, 16,
 		    "offsets.topic: '..' is not a valid topic name (1 to 249 "
 		    "of a-z A-Z 0-9 . _ -)");
+	expect_diag(10, f, 8, 20,
+		    "plugin.path[1]: expected a string, got a map");
 	config_free_worker(&w);
 }
 END_TEST
@@ -257,7 +259,7 @@ START_TEST(connector_every_field)
 	ck_assert_int_eq(c->outputs[0].from_topic, 0);
 	ck_assert_str_eq(c->outputs[1].name, "quarantine");
 	ck_assert_int_eq(c->outputs[1].line, 5);
-	ck_assert_int_eq(c->outputs[1].col, 38);
+	ck_assert_int_eq(c->outputs[1].col, 37);
 	ck_assert_ptr_nonnull(c->config);
 	ck_assert_str_eq(ytree_get(c->config, "strict")->value, "true");
 	ck_assert_int_eq(c->errors.tolerance, TOLERANCE_ALL);

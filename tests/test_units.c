@@ -104,8 +104,7 @@ START_TEST(doubles)
 			 0);
 	ck_assert(fabs(v - 0.015) < 1e-12);
 	/* underflow is a tiny number, not an error */
-	ck_assert_int_eq(units_parse_double("1e-400", &v, err, sizeof(err)),
-			 0);
+	ck_assert_int_eq(units_parse_double("1e-400", &v, err, sizeof(err)), 0);
 	ck_assert(v >= 0 && v < 1e-300);
 }
 END_TEST
@@ -131,9 +130,9 @@ END_TEST
 START_TEST(bools)
 {
 	static const char *const yes[] = {"true", "TRUE", "True", "yes",
-					  "Yes", "on", "ON"};
-	static const char *const no[] = {"false", "FALSE", "no", "No",
-					 "off", "Off"};
+					  "Yes",  "on",	  "ON"};
+	static const char *const no[] = {"false", "FALSE", "no",
+					 "No",	  "off",   "Off"};
 	int v;
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		v = 0;
@@ -210,8 +209,9 @@ START_TEST(sizes_bad)
 	BAD_SIZE("9223372036854775808", "size '9223372036854775808' is too "
 					"large");
 	BAD_SIZE("8388608TiB", "size '8388608TiB' is too large");
-	BAD_SIZE("99999999999999999999999TB", "size '99999999999999999999999TB' "
-					      "is too large");
+	BAD_SIZE("99999999999999999999999TB",
+		 "size '99999999999999999999999TB' "
+		 "is too large");
 }
 END_TEST
 
@@ -280,8 +280,7 @@ START_TEST(quote)
 	ck_assert_str_eq(units_quote("abcdefgh", b, sizeof(b)), "abcd...");
 	ck_assert_str_eq(units_quote("a\nb\x7f", b, sizeof(b)), "a?b?");
 	/* "é" is two bytes: not split */
-	ck_assert_str_eq(units_quote("abc\xc3\xa9xyz", b, sizeof(b)),
-			 "abc...");
+	ck_assert_str_eq(units_quote("abc\xc3\xa9xyz", b, sizeof(b)), "abc...");
 	ck_assert_str_eq(units_quote("abcdefgh", b, 4), "");
 }
 END_TEST
@@ -376,8 +375,7 @@ START_TEST(suggest)
 	ck_assert_str_eq(units_suggest("buckt", c, 5), "bucket");
 	ck_assert_str_eq(units_suggest("regoin", c, 5), "region");
 	/* len/3 for long words: 3 edits in 11 characters are still close */
-	ck_assert_str_eq(units_suggest("flsh.intrvl", c, 5),
-			 "flush.interval");
+	ck_assert_str_eq(units_suggest("flsh.intrvl", c, 5), "flush.interval");
 	ck_assert_ptr_null(units_suggest("compression", c, 5));
 	ck_assert_ptr_null(units_suggest("xyz", c, 5));
 	ck_assert_ptr_null(units_suggest("bucket", c, 0));

@@ -218,8 +218,9 @@ END_TEST
 
 START_TEST(empty_documents)
 {
-	static const char *const empty[] = {"", "\n", "# only a comment\n",
-					    "---\n", "--- ~\n", "---\n...\n"};
+	static const char *const empty[] = {
+		"",	 "\n",	    "# only a comment\n",
+		"---\n", "--- ~\n", "---\n...\n"};
 	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
 		struct ynode *r = load_ok(empty[i]);
 		ck_assert_int_eq(r->type, YNODE_MAP);
@@ -240,16 +241,15 @@ START_TEST(env_expansion)
 	setenv("YT_EMPTY", "", 1);
 	setenv("YT_NULL", "null", 1);
 	setenv("YT_REF", "${env:YT_HOST}", 1);
-	struct ynode *r = load_ok(
-		"auth: Bearer ${env:YT_TOKEN}\n"
-		"url: \"${env:YT_HOST}:${env:YT_HOST}/x\"\n"
-		"lit: $${env:YT_HOST}\n"
-		"mixed: a$${b}${env:YT_HOST}$$c$\n"
-		"empty: ${env:YT_EMPTY}\n"
-		"n: ${env:YT_NULL}\n"
-		"once: ${env:YT_REF}\n"
-		"${env:YT_HOST}: keys are not expanded\n"
-		"list: [\"${env:YT_HOST}\", x]\n");
+	struct ynode *r = load_ok("auth: Bearer ${env:YT_TOKEN}\n"
+				  "url: \"${env:YT_HOST}:${env:YT_HOST}/x\"\n"
+				  "lit: $${env:YT_HOST}\n"
+				  "mixed: a$${b}${env:YT_HOST}$$c$\n"
+				  "empty: ${env:YT_EMPTY}\n"
+				  "n: ${env:YT_NULL}\n"
+				  "once: ${env:YT_REF}\n"
+				  "${env:YT_HOST}: keys are not expanded\n"
+				  "list: [\"${env:YT_HOST}\", x]\n");
 	ck_assert_str_eq(ytree_get(r, "auth")->value, "Bearer s3cr3t");
 	ck_assert_int_eq(ytree_get(r, "auth")->plain, 0);
 	ck_assert_str_eq(ytree_get(r, "url")->value, "db:db/x");
@@ -296,8 +296,7 @@ START_TEST(env_errors_all_reported)
 		"unknown reference '${foo:x}'; only ${env:NAME} is supported");
 	diag_is(3, 4, 4, "'' is not a valid environment variable name");
 	diag_is(4, 5, 4, "'A-B' is not a valid environment variable name");
-	diag_is(5, 6, 4,
-		"unterminated '${' (write '$${' for a literal '${')");
+	diag_is(5, 6, 4, "unterminated '${' (write '$${' for a literal '${')");
 }
 END_TEST
 
@@ -306,7 +305,8 @@ START_TEST(not_utf8)
 	refused("a: 1\nbb: x\xffy\n", 2, 6, "not valid UTF-8 (byte 0xff)");
 	teardown();
 	/* columns count characters before the bad byte */
-	refused("\xc3\xa9\xc3\xa9: \xc3\n", 1, 5, "not valid UTF-8 (byte 0xc3)");
+	refused("\xc3\xa9\xc3\xa9: \xc3\n", 1, 5,
+		"not valid UTF-8 (byte 0xc3)");
 	teardown();
 	/* overlong encoding of '/' */
 	refused("a: \xc0\xaf\n", 1, 4, "not valid UTF-8 (byte 0xc0)");
@@ -325,15 +325,20 @@ START_TEST(not_utf8)
 		"not valid UTF-8 (byte 0x80)");
 	teardown();
 	/* a UTF-16 byte order mark is not UTF-8 either */
-	refused_n("\xff\xfe" "a\0:\0", 6, 1, 1, "not valid UTF-8 (byte 0xff)");
+	refused_n("\xff\xfe"
+		  "a\0:\0",
+		  6, 1, 1, "not valid UTF-8 (byte 0xff)");
 	teardown();
 	/* a UTF-8 byte order mark is fine and takes no column */
-	struct ynode *r = load_ok("\xef\xbb\xbf" "a: 1\nb: 2\n");
+	struct ynode *r = load_ok("\xef\xbb\xbf"
+				  "a: 1\nb: 2\n");
 	key_at(ytree_get(r, "a"), 1, 1);
 	at(ytree_get(r, "a"), 1, 4);
 	at(ytree_get(r, "b"), 2, 4);
 	ytree_free(r);
-	refused("\xef\xbb\xbf" "a: \xff\n", 1, 4, "not valid UTF-8 (byte 0xff)");
+	refused("\xef\xbb\xbf"
+		"a: \xff\n",
+		1, 4, "not valid UTF-8 (byte 0xff)");
 }
 END_TEST
 
@@ -399,11 +404,13 @@ END_TEST
 
 START_TEST(non_scalar_keys)
 {
-	refused("? [a]\n: 1\n", 1, 3, "a map key must be a scalar, not a "
-				      "sequence");
+	refused("? [a]\n: 1\n", 1, 3,
+		"a map key must be a scalar, not a "
+		"sequence");
 	teardown();
-	refused("{? {a: 1}: 2}\n", 1, 4, "a map key must be a scalar, not a "
-					 "map");
+	refused("{? {a: 1}: 2}\n", 1, 4,
+		"a map key must be a scalar, not a "
+		"map");
 }
 END_TEST
 
@@ -570,8 +577,8 @@ START_TEST(oversize)
 	big[0] = 'a';
 	big[1] = ':';
 	big[2] = '\n';
-	struct ynode *r = ytree_load_string("t.yaml", big,
-					    YTREE_MAX_FILE_BYTES, &d);
+	struct ynode *r =
+		ytree_load_string("t.yaml", big, YTREE_MAX_FILE_BYTES, &d);
 	ck_assert_ptr_nonnull(r);
 	ytree_free(r);
 	free(big);
@@ -597,9 +604,11 @@ START_TEST(garbage)
 		size_t n = (size_t)(rand_r(&seed) % (int)sizeof(buf));
 		for (size_t i = 0; i < n; i++) {
 			/* mostly YAML punctuation, to get past the reader */
-			static const char alphabet[] = "[]{}:,-?#&*!|>'\"%@` \n\tab"
-						       "$${env:HOME}\xc3\xa9\xff";
-			buf[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+			static const char alphabet[] =
+				"[]{}:,-?#&*!|>'\"%@` \n\tab"
+				"$${env:HOME}\xc3\xa9\xff";
+			buf[i] = alphabet[rand_r(&seed) %
+					  (sizeof(alphabet) - 1)];
 		}
 		size_t before = d.n;
 		struct ynode *r = ytree_load_string("t.yaml", buf, n, &d);

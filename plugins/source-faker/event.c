@@ -44,16 +44,15 @@ const char *faker_anomaly_name(enum faker_anomaly a)
 	return a < FAKER_ANOMALY_COUNT ? anomaly_names[a] : "unknown";
 }
 
-void faker_gen_init(struct faker_gen *g, uint64_t seed, uint32_t task,
-		    uint32_t tasks)
+int faker_gen_init(struct faker_gen *g, uint64_t seed, uint32_t task,
+		   uint32_t tasks)
 {
 	memset(g, 0, sizeof *g);
 	/* Distinct, unrelated streams per task; the user pool's stream
 	 * depends on the seed only, so every task sees the same users. */
 	g->seed = faker_mix64(seed + faker_mix64(task + 1));
-	g->user_seed = faker_mix64(seed ^ 0x5851f42d4c957f2dULL);
 	g->jitter_seed = faker_mix64(g->seed ^ 0x6a09e667f3bcc909ULL);
-	g->users = 50;
+	g->users.seed = faker_mix64(seed ^ 0x5851f42d4c957f2dULL);
 	g->cats = all_categories;
 	g->ncats = FAKER_CATEGORY_COUNT;
 	faker_gen_set_currencies(g, faker_default_currencies.v,
@@ -63,6 +62,20 @@ void faker_gen_init(struct faker_gen *g, uint64_t seed, uint32_t task,
 	g->step_us = 500000;
 	g->task = task;
 	g->tasks = tasks ? tasks : 1;
+	return faker_gen_set_users(g, 50);
+}
+
+void faker_gen_free(struct faker_gen *g)
+{
+	faker_users_free(&g->users);
+}
+
+int faker_gen_set_users(struct faker_gen *g, uint32_t n)
+{
+	uint64_t seed = g->users.seed;
+
+	faker_users_free(&g->users);
+	return faker_users_init(&g->users, seed, n);
 }
 
 void faker_gen_set_currencies(struct faker_gen *g,
@@ -233,7 +246,7 @@ size_t faker_event_write(const struct faker_gen *g, uint64_t seq,
 	enum faker_anomaly a = pick_anomaly(g, faker_rng_next(&r));
 	uint64_t param = faker_rng_next(&r);
 	uint64_t id_hi = faker_rng_next(&r), id_lo = faker_rng_next(&r);
-	uint32_t uid = 1 + faker_rng_below(&r, g->users);
+	uint32_t uid = 1 + faker_rng_below(&r, g->users.n);
 	const struct faker_category *cat =
 		g->cats[faker_rng_below(&r, (uint32_t)g->ncats)];
 	struct faker_str cur =
@@ -285,7 +298,7 @@ size_t faker_event_write(const struct faker_gen *g, uint64_t seq,
 	p = FAKER_PUT_LIT(p, "\", ");
 	at[F_USER] = (size_t)(p - buf);
 	p = FAKER_PUT_LIT(p, "\"user\": ");
-	p = faker_user_write(p, g->user_seed, uid, bad_email);
+	p = faker_users_put(&g->users, p, uid, bad_email);
 	p = FAKER_PUT_LIT(p, ", ");
 	at[F_AMOUNT] = (size_t)(p - buf);
 	p = FAKER_PUT_LIT(p, "\"amount\": ");

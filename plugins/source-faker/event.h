@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "users.h"
 #include "words.h"
 
 /* Room for the largest event the word lists allow (about 1.2 KB). */
@@ -33,9 +34,8 @@ enum faker_anomaly {
 
 struct faker_gen {
 	uint64_t seed;	    /* the task's sub-seed: keys every event */
-	uint64_t user_seed; /* the pool's: the same in every task */
 	uint64_t jitter_seed;
-	uint32_t users;
+	struct faker_users users; /* seeded alike in every task */
 	const struct faker_category *const *cats; /* borrowed */
 	size_t ncats;
 	const struct faker_str *currencies; /* borrowed */
@@ -60,9 +60,13 @@ struct faker_event {
 };
 
 /* Defaults: 50 users, all six categories, the seed's four currencies, no
- * anomalies, a simulated clock from 2026-01-01T00:00:00Z every 500 ms. */
-void faker_gen_init(struct faker_gen *g, uint64_t seed, uint32_t task,
-		    uint32_t tasks);
+ * anomalies, a simulated clock from 2026-01-01T00:00:00Z every 500 ms.
+ * Returns -1 when out of memory (the user pool). */
+int faker_gen_init(struct faker_gen *g, uint64_t seed, uint32_t task,
+		   uint32_t tasks);
+void faker_gen_free(struct faker_gen *g);
+/* A pool of n users, ids 1..n. Returns -1 when out of memory. */
+int faker_gen_set_users(struct faker_gen *g, uint32_t n);
 void faker_gen_set_currencies(struct faker_gen *g,
 			      const struct faker_str *cur, size_t n);
 /* rate[a] for each anomaly a (rate[NONE] is ignored). Returns -1 when

@@ -84,13 +84,12 @@ static const struct sluice_option options[] = {
 	 "(gaps vary, order holds)"},
 	{"key", SLUICE_OPT_ENUM, "transaction_id", 0, NULL, NULL, key_modes,
 	 "the Kafka record key: transaction_id, user_id or none"},
-	{"categories", SLUICE_OPT_LIST, NULL, 0, NULL, NULL,
+	{"categories", SLUICE_OPT_LIST,
+	 "food, electronics, travel, fashion, sports, home", 0, NULL, NULL,
 	 faker_category_names,
-	 "categories to draw from (default all six; repeat one to weight "
-	 "it)"},
-	{"currencies", SLUICE_OPT_LIST, NULL, 0, NULL, NULL, NULL,
-	 "currency codes to draw from, three capital letters (default USD, "
-	 "EUR, GBP, INR)"},
+	 "categories to draw from, uniformly (repeat one to weight it)"},
+	{"currencies", SLUICE_OPT_LIST, "USD, EUR, GBP, INR", 0, NULL, NULL,
+	 NULL, "currency codes to draw from: three capital letters each"},
 	RATE("anomaly.malformed", "cut short into invalid JSON"),
 	RATE("anomaly.missing.field", "missing one top-level field"),
 	RATE("anomaly.wrong.type", "with one field of the wrong JSON type"),
@@ -123,6 +122,7 @@ static void source_free(struct source *s)
 	free(s->cats);
 	free(s->currencies);
 	free(s->wall);
+	faker_gen_free(&s->gen);
 	free(s);
 }
 
@@ -133,7 +133,7 @@ static int read_categories(struct source *s, struct sluice_task *t)
 	size_t n = h->opt_list(t, "categories", &items);
 
 	if (n == 0)
-		return 0; /* faker_gen_init chose all six */
+		return 0; /* an empty list: faker_gen_init chose all six */
 	s->cats = calloc(n, sizeof *s->cats);
 	if (!s->cats) {
 		h->set_error(t, "out of memory");
@@ -175,7 +175,7 @@ static int read_currencies(struct source *s, struct sluice_task *t)
 	size_t n = h->opt_list(t, "currencies", &items);
 
 	if (n == 0)
-		return 0;
+		return 0; /* an empty list: the seed's four */
 	s->currencies = calloc(n, sizeof *s->currencies);
 	if (!s->currencies) {
 		h->set_error(t, "out of memory");
@@ -281,10 +281,14 @@ static enum sluice_status faker_open(struct sluice_task *t,
 	if (tasks < 1)
 		tasks = 1;
 	s->host = h;
-	faker_gen_init(&s->gen, (uint64_t)h->opt_int(t, "seed"),
-		       (uint32_t)task, (uint32_t)tasks);
-	s->gen.users = (uint32_t)h->opt_int(t, "users");
 	snprintf(s->partition, sizeof s->partition, "task-%d", task);
+	if (faker_gen_init(&s->gen, (uint64_t)h->opt_int(t, "seed"),
+			   (uint32_t)task, (uint32_t)tasks) ||
+	    faker_gen_set_users(&s->gen, (uint32_t)h->opt_int(t, "users"))) {
+		h->set_error(t, "out of memory");
+		source_free(s);
+		return SLUICE_FATAL;
+	}
 	if (read_categories(s, t) || read_currencies(s, t) ||
 	    read_anomalies(s, t) || read_clock(s, t) || read_position(s, t)) {
 		source_free(s);
@@ -308,7 +312,7 @@ static enum sluice_status faker_open(struct sluice_task *t,
 	h->log(t, SLUICE_LOG_INFO,
 	       "%s clock, %" PRIu32 " users, %.6g events/s, starting at "
 	       "event %" PRIu64 " of %s%s",
-	       s->simulated ? "simulated" : "wall", s->gen.users, s->rate,
+	       s->simulated ? "simulated" : "wall", s->gen.users.n, s->rate,
 	       s->seq, s->partition,
 	       s->quota && s->seq >= s->quota ? " (already done)" : "");
 	*state = s;

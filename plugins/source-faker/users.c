@@ -6,6 +6,9 @@
  */
 #include "users.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "put.h"
 #include "rng.h"
 #include "words.h"
@@ -209,4 +212,49 @@ char *faker_user_write(char *p, uint64_t seed, uint32_t id, unsigned bad_email)
 	p = FAKER_PUT_LIT(p, "\", \"ip_address\": \"");
 	p = put_ip(p, u.ip);
 	return FAKER_PUT_LIT(p, "\"}");
+}
+
+int faker_users_init(struct faker_users *u, uint64_t seed, uint32_t n)
+{
+	char *p;
+
+	memset(u, 0, sizeof *u);
+	u->seed = seed;
+	u->n = n;
+	if (n > FAKER_USERS_CACHE_MAX)
+		return 0;
+	u->text = malloc((size_t)n * FAKER_USER_MAX);
+	u->at = malloc(((size_t)n + 1) * sizeof *u->at);
+	if (!u->text || !u->at) {
+		faker_users_free(u);
+		return -1;
+	}
+	p = u->text;
+	u->at[0] = 0;
+	for (uint32_t id = 1; id <= n; id++) {
+		p = faker_user_write(p, seed, id, 0);
+		u->at[id] = (uint32_t)(p - u->text);
+	}
+	/* Shrinking in place cannot fail in practice; keep the big block
+	 * if it does. */
+	p = realloc(u->text, u->at[n] ? u->at[n] : 1);
+	if (p)
+		u->text = p;
+	return 0;
+}
+
+void faker_users_free(struct faker_users *u)
+{
+	free(u->text);
+	free(u->at);
+	u->text = NULL;
+	u->at = NULL;
+}
+
+char *faker_users_put(const struct faker_users *u, char *p, uint32_t id,
+		      unsigned bad_email)
+{
+	if (!u->text || bad_email)
+		return faker_user_write(p, u->seed, id, bad_email);
+	return faker_put(p, u->text + u->at[id - 1], u->at[id] - u->at[id - 1]);
 }

@@ -18,7 +18,9 @@
  *
  * Control: plain HTTP on 127.0.0.1:CONTROL_PORT (GET or POST):
  *   /stats                    counters and settings, one key=value a line
- *   /set?error_every=3&...    change settings, reset counters; answers /stats
+ *   /set?error_every=3&...    replace the settings (keys not given: defaults,
+ *                             i.e. no fault), reset counters; answers /stats
+ *   /set                      no faults, counters reset
  *   /reset                    reset counters; answers /stats
  *   /health                   "ok"
  *
@@ -68,6 +70,7 @@ struct counters {
 };
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static const struct settings g_defaults = {0, 503, 0, 0, 1, 0};
 static struct settings g_set = {0, 503, 0, 0, 1, 0};
 static struct counters g_cnt;
 static long g_active;
@@ -904,9 +907,7 @@ static void handle_control(int fd)
 	if (strcmp(path, "/set") == 0) {
 		struct settings s;
 		char *save = NULL, *kv;
-		pthread_mutex_lock(&g_mu);
-		s = g_set;
-		pthread_mutex_unlock(&g_mu);
+		s = g_defaults; /* keys not given go back to their defaults */
 		for (kv = strtok_r(query, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
 			char *eq = strchr(kv, '=');
 			if (!eq || (*eq = '\0', apply_setting(&s, kv, eq + 1) < 0)) {
