@@ -115,7 +115,7 @@ fail:
 	return NULL;
 }
 
-int connector_start(struct connector *c)
+int connector_open(struct connector *c)
 {
 	const struct sluice_plugin *p = c->plugin;
 	char err[1024];
@@ -131,25 +131,29 @@ int connector_start(struct connector *c)
 			return -1;
 		}
 	}
-	/* Consumers join the group only once every task opened, so that no
+	/* Consumers subscribe only once every task opened, so that no
 	 * partition is assigned to a task that then fails to start. */
 	for (int i = 0; i < c->tasks_n; i++) {
 		struct sluice_task *t = c->tasks[i];
-		task_rebalance_fn *cb = p->kind == SLUICE_KIND_SINK
-						      ? task_sink_rebalance
-					      : p->kind == SLUICE_KIND_TRANSFORM
-						      ? task_transform_rebalance
-						      : NULL;
+		task_rebalance_fn *cb =
+			p->kind == SLUICE_KIND_SINK	   ? task_sink_rebalance
+			: p->kind == SLUICE_KIND_TRANSFORM ? task_transform_rebalance
+							   : NULL;
 		if (cb && task_consumer_new(t, cb, err, sizeof(err))) {
 			log_msg(SLUICE_LOG_ERROR, c->cfg->name,
 				"cannot start task %d: %s", i, err);
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int connector_run(struct connector *c)
+{
+	const struct sluice_plugin *p = c->plugin;
 	void *(*body)(void *) = p->kind == SLUICE_KIND_SOURCE ? task_source_main
-				: p->kind == SLUICE_KIND_SINK
-					? task_sink_main
-					: task_transform_main;
+				: p->kind == SLUICE_KIND_SINK ? task_sink_main
+							      : task_transform_main;
 	for (int i = 0; i < c->tasks_n; i++) {
 		struct sluice_task *t = c->tasks[i];
 		atomic_store(&t->state_, TASK_RUNNING);

@@ -35,9 +35,11 @@ struct connector {
 
 struct connector *connector_new(struct worker *w, struct connector_config *cfg,
 				const struct plugin *plugin);
-/* Starts every task thread. Returns 0, or -1 if a thread could not be
- * created (the connector is then stopped). */
-int connector_start(struct connector *c);
+/* Creates every task: its Kafka clients, its plugin state (open). No
+ * thread runs yet. Returns 0, or -1 after logging why (free it then). */
+int connector_open(struct connector *c);
+/* Starts the task threads of an opened connector. 0, or -1. */
+int connector_run(struct connector *c);
 /* Asks every task to stop. */
 void connector_request_stop(struct connector *c);
 /* Waits for the tasks until `deadline_ms` (CLOCK_MONOTONIC); returns the

@@ -136,7 +136,8 @@ void reload_connectors(struct worker *w)
 	for (size_t i = 0; i < l.n; i++) {
 		struct connector_config *cfg = l.v[i];
 		l.v[i] = NULL;
-		if (worker_add_connector(w, cfg)) {
+		if (worker_open_connector(w, cfg) ||
+		    connector_run(w->conns[w->conns_n - 1])) {
 			struct connector *c = w->conns[--w->conns_n];
 			worker_stop_connectors(w, &c, 1);
 			log_msg(SLUICE_LOG_ERROR, c->cfg->name,

@@ -133,7 +133,7 @@ static int start_kafka(struct worker *w)
 	return 0;
 }
 
-int worker_add_connector(struct worker *w, struct connector_config *cfg)
+int worker_open_connector(struct worker *w, struct connector_config *cfg)
 {
 	const struct plugin *p = registry_find(&w->setup->plugins, cfg->plugin);
 	struct connector *c = connector_new(w, cfg, p);
@@ -142,7 +142,7 @@ int worker_add_connector(struct worker *w, struct connector_config *cfg)
 		abort();
 	w->conns[w->conns_n++] = c;
 	c->fingerprint = reload_fingerprint(cfg);
-	return connector_start(c);
+	return connector_open(c);
 }
 
 void worker_stop_connectors(struct worker *w, struct connector **v, size_t n)
@@ -233,19 +233,26 @@ int worker_run(struct setup *s, const struct setup_args *a)
 		rc = EXIT_KAFKA;
 		goto out;
 	}
+	/* All or nothing: every connector opens before any task runs. */
 	for (size_t i = 0; i < s->connectors.n; i++) {
-		if (worker_add_connector(&w, s->connectors.v[i])) {
+		struct connector_config *cfg = s->connectors.v[i];
+		s->connectors.v[i] = NULL; /* owned by w.conns from here */
+		if (worker_open_connector(&w, cfg)) {
 			log_msg(SLUICE_LOG_ERROR, NULL,
 				"connector '%s' could not start; stopping the "
 				"worker",
-				s->connectors.v[i]->name);
-			s->connectors.v[i] = NULL; /* now owned by w.conns */
+				cfg->name);
 			rc = EXIT_CONFIG;
 			goto stop;
 		}
-		s->connectors.v[i] = NULL;
 	}
 	s->connectors.n = 0;
+	for (size_t i = 0; i < w.conns_n; i++) {
+		if (connector_run(w.conns[i])) {
+			rc = EXIT_FAILURE_RUN;
+			goto stop;
+		}
+	}
 	log_msg(SLUICE_LOG_INFO, NULL, "worker running %zu connector%s",
 		w.conns_n, w.conns_n == 1 ? "" : "s");
 

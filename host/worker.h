@@ -31,9 +31,9 @@ int worker_run(struct setup *s, const struct setup_args *a);
 /* Creates (embedded) or makes sure of (a cluster) every topic of the
  * worker and of these connectors. */
 int worker_ensure_topics(struct worker *w, const struct connector_list *l);
-/* Adds a connector (taking `cfg`) and starts it; -1 if it could not
- * start (it stays in the list, stopped, for the caller to remove). */
-int worker_add_connector(struct worker *w, struct connector_config *cfg);
+/* Adds a connector (taking `cfg`) and opens it (connector_open); -1 if
+ * it could not (it stays in the list for the caller to remove). */
+int worker_open_connector(struct worker *w, struct connector_config *cfg);
 /* Asks every connector of v to stop, then joins them within
  * shutdown.timeout. */
 void worker_stop_connectors(struct worker *w, struct connector **v, size_t n);

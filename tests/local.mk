@@ -12,9 +12,12 @@ SH_LOG_COMPILER = $(top_srcdir)/tests/run-test
 TEST_EXTENSIONS = .sh
 EXTRA_DIST += tests/run-test
 
-# The whole suite under valgrind (unit tests; memcheck, leaks are errors).
+# The unit tests under valgrind (memcheck; leaks are errors). Integration
+# tests, which spawn workers and brokers, are left out.
+UNIT_TESTS = tests/test_units tests/test_ytree tests/test_options \
+	tests/test_config tests/test_loader tests/test_faker
 check-valgrind:
-	$(MAKE) $(AM_MAKEFLAGS) check SLUICE_VALGRIND=1
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)' SLUICE_VALGRIND=1
 
 include tests/config.mk
 include tests/loader.mk
@@ -22,3 +25,4 @@ include tests/broker.mk
 include tests/cli.mk
 include tests/connectors.mk
 include tests/runtime.mk
+include tests/faker.mk

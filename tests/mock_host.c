@@ -271,12 +271,22 @@ static int numeric(const struct sluice_option *o, const char *s, double *v)
 			return -1;
 		*v = (double)i;
 		return 0;
-	case SLUICE_OPT_STRING:
-		*v = (double)strlen(s);
-		return 0;
 	default:
 		return -1;
 	}
+}
+
+/* A min or max of o: a length in bytes for strings. */
+static int bound(const struct sluice_option *o, const char *s, double *v)
+{
+	int64_t i;
+
+	if (o->type != SLUICE_OPT_STRING)
+		return numeric(o, s, v);
+	if (parse_int(s, &i))
+		return -1;
+	*v = (double)i;
+	return 0;
 }
 
 static const char *const type_words[] = {
@@ -363,6 +373,23 @@ static int check_value(struct mock_host *m, const struct sluice_option *o,
 		set_error(m, "config.%s: expected %s, got '%s'", o->name,
 			  type_words[o->type], s);
 		return -1;
+	case SLUICE_OPT_STRING:
+		v = (double)strlen(s);
+		if (o->min && bound(o, o->min, &lim) == 0 && v < lim) {
+			set_error(m,
+				  "config.%s: '%s' is shorter than the "
+				  "minimum of %s bytes",
+				  o->name, s, o->min);
+			return -1;
+		}
+		if (o->max && bound(o, o->max, &lim) == 0 && v > lim) {
+			set_error(m,
+				  "config.%s: '%s' is longer than the maximum "
+				  "of %s bytes",
+				  o->name, s, o->max);
+			return -1;
+		}
+		return 0;
 	default:
 		if (numeric(o, s, &v) == 0)
 			break;
@@ -370,12 +397,12 @@ static int check_value(struct mock_host *m, const struct sluice_option *o,
 			  type_words[o->type], s);
 		return -1;
 	}
-	if (o->min && numeric(o, o->min, &lim) == 0 && v < lim) {
+	if (o->min && bound(o, o->min, &lim) == 0 && v < lim) {
 		set_error(m, "config.%s: %s is below the minimum %s", o->name,
 			  s, o->min);
 		return -1;
 	}
-	if (o->max && numeric(o, o->max, &lim) == 0 && v > lim) {
+	if (o->max && bound(o, o->max, &lim) == 0 && v > lim) {
 		set_error(m, "config.%s: %s is above the maximum %s", o->name,
 			  s, o->max);
 		return -1;

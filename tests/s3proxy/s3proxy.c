@@ -869,14 +869,14 @@ static int apply_setting(struct settings *s, const char *key, const char *val)
 
 static void control_reply(int fd, int status, const char *body)
 {
-	char head[256];
-	int hl = snprintf(head, sizeof head,
+	char out[4096];
+	int n = snprintf(out, sizeof out,
 	    "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n",
+	    "Connection: close\r\n\r\n%s",
 	    status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Bad Request",
-	    strlen(body));
-	if (send_all(fd, head, (size_t)hl) == 0)
-		send_all(fd, body, strlen(body));
+	    strlen(body), body);
+	if (n > 0 && (size_t)n < sizeof out)
+		send_all(fd, out, (size_t)n);
 }
 
 static void handle_control(int fd)
