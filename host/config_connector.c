@@ -188,7 +188,7 @@ static void read_transform(const struct config_reader *r,
 			   size_t index)
 {
 	static const char *const keys[] = {"plugin", "config"};
-	char prefix[64], field[80];
+	char prefix[64], field[300];
 	snprintf(prefix, sizeof prefix, "transforms[%zu].", index);
 	snprintf(field, sizeof field, "transforms[%zu]", index);
 	/* Null too: an empty item names no plugin. */

@@ -45,9 +45,9 @@ static int is_one_of(const char *s, const char *const *v)
 	return 0;
 }
 
-/* "; did you mean 'x'?", else "; <none_left> a, b", else "; <empty>". */
+/* "; did you mean 'x'?", else "<intro>a, b", else "; <empty>". */
 static char *hint(const char *word, const char *const *names, size_t n,
-		  const char *none_left, const char *empty)
+		  const char *intro, const char *empty)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -59,43 +59,63 @@ static char *hint(const char *word, const char *const *names, size_t n,
 		fprintf(f, "; did you mean '%s'?", near);
 	else if (n)
 		for (size_t i = 0; i < n; i++)
-			fprintf(f, "%s%s", i ? ", " : none_left, names[i]);
+			fprintf(f, "%s%s", i ? ", " : intro, names[i]);
 	else
 		fprintf(f, "; %s", empty);
 	fclose(f);
 	return buf;
 }
 
-/* The plugin called `name` and of kind `kind` (0: any), or NULL after
- * reporting an unknown name at `line`:`col`. */
-static const struct sluice_plugin *
-find_plugin(const struct plugin_registry *reg, enum sluice_kind kind,
-	    const char *field, const char *name, const char *file, int line,
-	    int col, struct diags *d)
+/* Where a plugin was named, for messages. */
+struct place {
+	const char *file;
+	int line, col;
+	const char *field; /* "plugin", "transforms[0].plugin" */
+};
+
+static void report_unknown(const struct plugin_registry *reg,
+			   enum sluice_kind kind, const char *name,
+			   const struct place *at, struct diags *d)
 {
-	const struct plugin *p = registry_find(reg, name);
-	if (p && (!kind || p->desc->kind == kind))
-		return p->desc;
-	if (p) {
-		diags_add(d, file, line, col,
-			  "%s: plugin '%s' is a %s, not a %s", field, name,
-			  loader_kind_name(p->desc->kind),
-			  loader_kind_name(kind));
-		return NULL;
-	}
+	char empty[80];
 	const char **names = config_alloc((reg->n + 1) * sizeof(*names));
 	size_t n = 0;
 	for (size_t i = 0; i < reg->n; i++)
 		if (!kind || reg->v[i].desc->kind == kind)
 			names[n++] = reg->v[i].desc->name;
-	char *tail = hint(name, names, n, "; available: ",
-			  kind ? "no plugins of that kind found on plugin.path"
-			       : "no plugins found on plugin.path");
-	diags_add(d, file, line, col, "%s: unknown plugin '%s'%s", field, name,
-		  tail);
+	if (kind && reg->n)
+		snprintf(empty, sizeof empty,
+			 "no %s plugins found on plugin.path",
+			 loader_kind_name(kind));
+	else
+		snprintf(empty, sizeof empty,
+			 "no plugins found on plugin.path");
+	char *tail = hint(name, names, n, "; available: ", empty);
+	diags_add(d, at->file, at->line, at->col, "%s: unknown plugin '%s'%s",
+		  at->field, name, tail);
 	free(tail);
 	free(names);
-	return NULL;
+}
+
+/* The plugin called `name` and of kind `kind` (0: any), or NULL after
+ * reporting why not. */
+static const struct sluice_plugin *
+find_plugin(const struct plugin_registry *reg, enum sluice_kind kind,
+	    const char *name, const struct place *at, struct diags *d)
+{
+	const struct plugin *p = registry_find(reg, name);
+	if (!p) {
+		report_unknown(reg, kind, name, at, d);
+		return NULL;
+	}
+	if (kind && p->desc->kind != kind) {
+		diags_add(d, at->file, at->line, at->col,
+			  "%s: plugin '%s' is a %s, not a %s", at->field, name,
+			  loader_kind_name(p->desc->kind),
+			  loader_kind_name(kind));
+		return NULL;
+	}
+	return p->desc;
 }
 
 /* Where a field of c was given: its key, else the plugin value. */
@@ -216,9 +236,9 @@ static void check_transforms(struct connector_config *c,
 		struct transform_config *t = &c->transforms[i];
 		char field[64];
 		snprintf(field, sizeof field, "transforms[%zu].plugin", i);
-		const struct sluice_plugin *p =
-			find_plugin(reg, SLUICE_KIND_TRANSFORM, field,
-				    t->plugin, c->file, t->line, t->col, d);
+		struct place at = {c->file, t->line, t->col, field};
+		const struct sluice_plugin *p = find_plugin(
+			reg, SLUICE_KIND_TRANSFORM, t->plugin, &at, d);
 		options_free(&t->opts);
 		if (p)
 			options_parse(&t->opts, p->options, p->name, t->config,
@@ -229,9 +249,8 @@ static void check_transforms(struct connector_config *c,
 static void check_connector(struct connector_config *c,
 			    const struct plugin_registry *reg, struct diags *d)
 {
-	const struct sluice_plugin *p =
-		find_plugin(reg, 0, "plugin", c->plugin, c->file,
-			    c->plugin_line, c->plugin_col, d);
+	struct place at = {c->file, c->plugin_line, c->plugin_col, "plugin"};
+	const struct sluice_plugin *p = find_plugin(reg, 0, c->plugin, &at, d);
 	/* Safe to call again (a reload): nothing is kept from last time. */
 	options_free(&c->opts);
 	if (p) {

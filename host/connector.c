@@ -88,6 +88,7 @@ static struct sluice_task *task_new(struct connector *c, int id, char *err,
 		abort();
 	t->conn = c;
 	t->id = id;
+	t->opts = &c->cfg->opts;
 	snprintf(t->who, sizeof(t->who), "%s/%d", c->cfg->name, id);
 	atomic_init(&t->stop, 0);
 	atomic_init(&t->state_, TASK_NEW);

@@ -218,18 +218,17 @@ static int parse_value(const struct sluice_option *o, const char *s, int64_t *i,
 
 	const char *shown = secret ? SECRET : units_quote(s, q, sizeof(q));
 	if (o->type == SLUICE_OPT_STRING) {
+		const char *qm = secret ? "" : "'"; /* strings are quoted */
 		if (o->min && compare(o, o->min, *i, 0) < 0)
 			return fail(err, errlen,
 				    "%s%s%s is shorter than the minimum of %s "
 				    "bytes",
-				    secret ? "" : "'", shown, secret ? "" : "'",
-				    o->min);
+				    qm, shown, qm, o->min);
 		if (o->max && compare(o, o->max, *i, 0) > 0)
 			return fail(err, errlen,
 				    "%s%s%s is longer than the maximum of %s "
 				    "bytes",
-				    secret ? "" : "'", shown, secret ? "" : "'",
-				    o->max);
+				    qm, shown, qm, o->max);
 		return 0;
 	}
 	if (o->min && compare(o, o->min, *i, *d) < 0)

@@ -54,8 +54,9 @@ void task_staged_clear(struct sluice_task *t)
 
 /* ---- host functions ---- */
 
-static void host_log(struct sluice_task *t, enum sluice_log_level level,
-		     const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+host_log(struct sluice_task *t, enum sluice_log_level level, const char *fmt,
+	 ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -63,7 +64,8 @@ static void host_log(struct sluice_task *t, enum sluice_log_level level,
 	va_end(ap);
 }
 
-static void host_set_error(struct sluice_task *t, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void
+host_set_error(struct sluice_task *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -90,7 +92,7 @@ static int host_task_count(struct sluice_task *t)
 static const struct optval *opt(struct sluice_task *t, const char *name,
 				enum sluice_opt_type type)
 {
-	const struct optval *v = options_find(&t->conn->cfg->opts, name);
+	const struct optval *v = options_find(t->opts, name);
 	if (!v) {
 		log_msg(SLUICE_LOG_ERROR, t->who,
 			"plugin bug: option '%s' is not declared", name);
@@ -154,7 +156,7 @@ static size_t host_opt_list(struct sluice_task *t, const char *name,
 
 static int host_opt_is_set(struct sluice_task *t, const char *name)
 {
-	const struct optval *v = options_find(&t->conn->cfg->opts, name);
+	const struct optval *v = options_find(t->opts, name);
 	return v && v->set;
 }
 
@@ -176,7 +178,13 @@ static struct staged_record *stage(struct sluice_task *t, const char *output,
 			 "emit called outside a poll or process callback");
 		return NULL;
 	}
-	int out = connector_output_index(t->conn, output);
+	/* A chain stage has one output: the next stage. */
+	int out = t->stage_plugin ? (output && t->stage_plugin->outputs &&
+					     strcmp(output,
+						    t->stage_plugin->outputs[0])
+				     ? -1
+				     : 0)
+				  : connector_output_index(t->conn, output);
 	if (out < 0) {
 		snprintf(t->call_error, sizeof(t->call_error),
 			 "emit to unknown output '%s'", output);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "metrics.h"
+#include "options.h"
 #include "sluice/plugin.h"
 #include "tracker.h"
 
@@ -75,6 +76,14 @@ struct sluice_task {
 	size_t batch_n;
 
 	void *kind_state; /* the kind's own bookkeeping */
+
+	/* Options the host getters read: the connector's, or a chain
+	 * stage's. */
+	const struct optset *opts;
+	/* Set for a stage of the transforms chain (chain.c): its plugin,
+	 * whose emits go to the stage's staging list. */
+	const struct sluice_plugin *stage_plugin;
+	struct chain *chain; /* the connector's transforms, or NULL */
 
 	struct task_counters counters;
 	struct metric_set metrics;

@@ -224,6 +224,13 @@ static char *expand(struct loader *L, const char *s, size_t len, yaml_mark_t m,
 		}
 		free(text);
 		i += n + 3;
+		/* Many references to a large variable must not eat memory. */
+		if (b.n > YTREE_MAX_FILE_BYTES) {
+			error_at(L, m,
+				 "the value is over 1MiB once environment "
+				 "variables are expanded");
+			break;
+		}
 	}
 	return b.p;
 }

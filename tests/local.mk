@@ -26,3 +26,4 @@ include tests/cli.mk
 include tests/connectors.mk
 include tests/runtime.mk
 include tests/faker.mk
+include tests/runtime-tests.mk

@@ -8,14 +8,15 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # Exit 77 (skipped) when the server cannot be installed (not root).
 #
 # Environment: S3_TEST_DIR (the server's DIR, default REPO/.run/s3),
-# S3_TEST_PROXY_PORT (7492), S3_TEST_PROXY_CONTROL_PORT (7493).
+# S3_TEST_PROXY_DIR (REPO/.run/s3proxy-test), S3_TEST_PROXY_PORT (7492),
+# S3_TEST_PROXY_CONTROL_PORT (7493).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SERVER=$ROOT/scripts/s3-server
 PROXY=$ROOT/scripts/s3-proxy
 S3_DIR=${S3_TEST_DIR:-$ROOT/.run/s3}
-PROXY_DIR=$ROOT/.run/s3proxy-test
+PROXY_DIR=${S3_TEST_PROXY_DIR:-$ROOT/.run/s3proxy-test}
 export S3_PROXY_PORT=${S3_TEST_PROXY_PORT:-7492}
 export S3_PROXY_CONTROL_PORT=${S3_TEST_PROXY_CONTROL_PORT:-7493}
 
@@ -38,6 +39,7 @@ check() {
 	if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
 }
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	if ((STARTED_PROXY)); then "$PROXY" -d "$PROXY_DIR" stop --purge >/dev/null 2>&1; fi
 	if ((STARTED_SERVER)); then "$SERVER" stop "$S3_DIR" >/dev/null 2>&1; fi

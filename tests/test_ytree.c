@@ -300,6 +300,26 @@ START_TEST(env_errors_all_reported)
 }
 END_TEST
 
+/* Expansion is bounded like the file itself. */
+START_TEST(env_expansion_bounded)
+{
+	char *big = malloc(300 * 1024 + 1);
+	memset(big, 'x', 300 * 1024);
+	big[300 * 1024] = '\0';
+	setenv("YT_BIG", big, 1);
+	free(big);
+	struct ynode *r = load_ok("a: ${env:YT_BIG}${env:YT_BIG}\n");
+	ck_assert_uint_eq(strlen(ytree_get(r, "a")->value), 600 * 1024);
+	ytree_free(r);
+	refused("a: 1\nb: ${env:YT_BIG}${env:YT_BIG}${env:YT_BIG}"
+		"${env:YT_BIG}${env:YT_UNSET}\n",
+		2, 4,
+		"the value is over 1MiB once environment variables are "
+		"expanded");
+	unsetenv("YT_BIG");
+}
+END_TEST
+
 START_TEST(not_utf8)
 {
 	refused("a: 1\nbb: x\xffy\n", 2, 6, "not valid UTF-8 (byte 0xff)");
@@ -634,6 +654,7 @@ int main(void)
 	tcase_add_test(tc, env_expansion);
 	tcase_add_test(tc, env_unset);
 	tcase_add_test(tc, env_errors_all_reported);
+	tcase_add_test(tc, env_expansion_bounded);
 	tcase_add_test(tc, not_utf8);
 	tcase_add_test(tc, control_characters);
 	tcase_add_test(tc, syntax_errors);
