@@ -19,7 +19,7 @@
 #include "log.h"
 
 static const char usage_text[] =
-	"usage: sluice broker [--port N] [--brokers N]\n"
+	"Usage: sluice broker [--port N] [--brokers N]\n"
 	"                     [--topic NAME:PARTITIONS]...\n"
 	"                     [--bootstrap-file PATH]\n"
 	"\n"

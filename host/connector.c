@@ -91,6 +91,7 @@ static struct sluice_task *task_new(struct connector *c, int id, char *err,
 	t->opts = &c->cfg->opts;
 	snprintf(t->who, sizeof(t->who), "%s/%d", c->cfg->name, id);
 	atomic_init(&t->stop, 0);
+	atomic_init(&t->final_committed, 0);
 	atomic_init(&t->state_, TASK_NEW);
 	atomic_init(&t->counters.lag, -1);
 	metric_set_init(&t->metrics);
@@ -136,10 +137,11 @@ int connector_open(struct connector *c)
 	 * partition is assigned to a task that then fails to start. */
 	for (int i = 0; i < c->tasks_n; i++) {
 		struct sluice_task *t = c->tasks[i];
-		task_rebalance_fn *cb =
-			p->kind == SLUICE_KIND_SINK	   ? task_sink_rebalance
-			: p->kind == SLUICE_KIND_TRANSFORM ? task_transform_rebalance
-							   : NULL;
+		task_rebalance_fn *cb = p->kind == SLUICE_KIND_SINK
+						? task_sink_rebalance
+					: p->kind == SLUICE_KIND_TRANSFORM
+						? task_transform_rebalance
+						: NULL;
 		if (cb && task_consumer_new(t, cb, err, sizeof(err))) {
 			log_msg(SLUICE_LOG_ERROR, c->cfg->name,
 				"cannot start task %d: %s", i, err);
@@ -153,8 +155,9 @@ int connector_run(struct connector *c)
 {
 	const struct sluice_plugin *p = c->plugin;
 	void *(*body)(void *) = p->kind == SLUICE_KIND_SOURCE ? task_source_main
-				: p->kind == SLUICE_KIND_SINK ? task_sink_main
-							      : task_transform_main;
+				: p->kind == SLUICE_KIND_SINK
+					? task_sink_main
+					: task_transform_main;
 	for (int i = 0; i < c->tasks_n; i++) {
 		struct sluice_task *t = c->tasks[i];
 		atomic_store(&t->state_, TASK_RUNNING);

@@ -284,6 +284,11 @@ static void host_observe(struct sluice_task *t, const char *name,
 	metrics_observe(t, name, labels, value);
 }
 
+static void host_request_flush(struct sluice_task *t)
+{
+	t->flush_requested = 1;
+}
+
 const struct sluice_host task_host_api = {
 	.size = sizeof(struct sluice_host),
 	.abi_minor = SLUICE_ABI_MINOR,
@@ -307,4 +312,5 @@ const struct sluice_host task_host_api = {
 	.counter_add = host_counter_add,
 	.gauge_set = host_gauge_set,
 	.observe = host_observe,
+	.request_flush = host_request_flush,
 };

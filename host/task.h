@@ -33,7 +33,7 @@ struct staged_record {
 	int64_t timestamp_ms;
 	void *key, *value; /* owned */
 	size_t key_len, value_len;
-	rd_kafka_headers_t *headers; /* owned, or NULL */
+	rd_kafka_headers_t *headers;	   /* owned, or NULL */
 	char *source_partition, *position; /* owned, sources only */
 };
 
@@ -55,9 +55,11 @@ struct sluice_task {
 
 	pthread_t thread;
 	int started;
-	atomic_int stop;  /* 1: stop requested */
-	atomic_int state_; /* enum task_state */
-	char error[1024];  /* why it failed; stable once FAILED */
+	atomic_int stop; /* 1: stop requested */
+	/* Consumers: the final commit is done (task_leave_group). */
+	atomic_int final_committed;
+	atomic_int state_;     /* enum task_state */
+	char error[1024];      /* why it failed; stable once FAILED */
 	char call_error[1024]; /* set_error of the current callback */
 
 	rd_kafka_t *producer;
@@ -70,6 +72,8 @@ struct sluice_task {
 	int staging_open; /* emit allowed (inside a callback) */
 
 	struct tracker_set trackers;
+
+	int flush_requested; /* sink: request_flush() was called */
 
 	/* Sink: the record batch being put, for reject(). */
 	const struct sluice_record *batch;

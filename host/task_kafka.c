@@ -95,9 +95,9 @@ int task_producer_new(struct sluice_task *t, char *err, size_t errlen)
 			       "linger.ms",
 			       "5",
 			       NULL};
-	rd_kafka_conf_t *c = kafka_conf(&t->conn->w->setup->worker,
-					t->conn->w->bootstraps, extra, err,
-					errlen);
+	rd_kafka_conf_t *c =
+		kafka_conf(&t->conn->w->setup->worker, t->conn->w->bootstraps,
+			   extra, err, errlen);
 	if (!c)
 		return -1;
 	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
@@ -113,8 +113,8 @@ int task_producer_new(struct sluice_task *t, char *err, size_t errlen)
 	return 0;
 }
 
-int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb,
-		      char *err, size_t errlen)
+int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
+		      size_t errlen)
 {
 	char queue_kb[32], id[200], poll_ms[32];
 	kb(queue_kb, sizeof(queue_kb), budget_share(t));
@@ -139,9 +139,9 @@ int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb,
 			       "max.poll.interval.ms",
 			       poll_ms,
 			       NULL};
-	rd_kafka_conf_t *c = kafka_conf(&t->conn->w->setup->worker,
-					t->conn->w->bootstraps, extra, err,
-					errlen);
+	rd_kafka_conf_t *c =
+		kafka_conf(&t->conn->w->setup->worker, t->conn->w->bootstraps,
+			   extra, err, errlen);
 	if (!c)
 		return -1;
 	rd_kafka_conf_set_rebalance_cb(c, cb);
@@ -233,11 +233,13 @@ int task_retry_wait(struct sluice_task *t, int attempt, int64_t first_ms,
 	if (delay > p->retry_max_backoff_ms)
 		delay = p->retry_max_backoff_ms;
 	/* Full jitter in the upper half: spread retries of many tasks. */
-	delay = delay / 2 + (int64_t)((uint64_t)rand() % (uint64_t)(delay / 2 + 1));
+	delay = delay / 2 +
+		(int64_t)((uint64_t)rand() % (uint64_t)(delay / 2 + 1));
 	if (delay > p->retry_timeout_ms - elapsed)
 		delay = p->retry_timeout_ms - elapsed;
-	log_msg(SLUICE_LOG_WARN, t->who, "%s asked to retry (attempt %d, in %lld ms): %s",
-		what, attempt, (long long)delay, t->call_error);
+	log_msg(SLUICE_LOG_WARN, t->who,
+		"%s asked to retry (attempt %d, in %lld ms): %s", what, attempt,
+		(long long)delay, t->call_error);
 	int64_t until = now_ms() + delay;
 	while (now_ms() < until) {
 		if (atomic_load(&t->stop))
@@ -276,7 +278,8 @@ void task_record_from_message(const rd_kafka_message_t *m,
 	const void *val;
 	size_t len;
 	for (size_t i = 0;
-	     i < hcap && !rd_kafka_header_get_all(h, i, &name, &val, &len); i++) {
+	     i < hcap && !rd_kafka_header_get_all(h, i, &name, &val, &len);
+	     i++) {
 		hdrs[i] = (struct sluice_header){name, val, len};
 		r->header_count++;
 	}
@@ -337,10 +340,9 @@ int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
 		/* A transform's input: its offset waits for the DLQ ack. */
 		struct tracker *tr = &t->trackers.v[ti];
 		tracker_add_pending(&t->trackers, (size_t)ti, 1);
-		opaque = tracker_ref((size_t)ti,
-				     tr->ring[(tr->head + tr->count - 1) %
-					      tr->cap]
-					     .seq);
+		opaque = tracker_ref(
+			(size_t)ti,
+			tr->ring[(tr->head + tr->count - 1) % tr->cap].seq);
 	}
 	if (task_produce(t, cfg->errors.dlq_topic, &r, opaque) != 0) {
 		free(r.value);
@@ -399,6 +401,33 @@ void task_apply_assignment(struct sluice_task *t, rd_kafka_resp_err_t err,
 			rd_kafka_error_string(e));
 		rd_kafka_error_destroy(e);
 	}
+}
+
+/* Every task of the connector has made its final commit or is not
+ * running. */
+static int siblings_committed(const struct sluice_task *t)
+{
+	const struct connector *c = t->conn;
+	for (int i = 0; i < c->tasks_n; i++) {
+		struct sluice_task *o = c->tasks[i];
+		if (o && atomic_load(&o->state_) == TASK_RUNNING &&
+		    !atomic_load(&o->final_committed))
+			return 0;
+	}
+	return 1;
+}
+
+void task_leave_group(struct sluice_task *t)
+{
+	atomic_store(&t->final_committed, 1);
+	if (atomic_load(&t->stop)) {
+		int64_t deadline =
+			worker_now_ms() +
+			t->conn->w->setup->worker.shutdown_timeout_ms;
+		while (!siblings_committed(t) && worker_now_ms() < deadline)
+			nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+	}
+	rd_kafka_consumer_close(t->consumer);
 }
 
 int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs)

@@ -19,8 +19,8 @@ typedef void task_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 int task_producer_new(struct sluice_task *t, char *err, size_t errlen);
 /* A consumer in the connector's group, auto-commit off. */
-int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb,
-		      char *err, size_t errlen);
+int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
+		      size_t errlen);
 
 /* Hands one staged record to the producer (its value and headers are
  * handed over and cleared in `r`). On a full queue serves delivery
@@ -45,8 +45,6 @@ void task_record_from_message(const rd_kafka_message_t *m,
 			      struct sluice_record *r,
 			      struct sluice_header *hdrs, size_t hcap);
 
-
-
 /* Updates counters.lag from the consumer's positions and the cached
  * high watermarks of its assignment. */
 void task_update_lag(struct sluice_task *t);
@@ -57,4 +55,12 @@ void task_apply_assignment(struct sluice_task *t, rd_kafka_resp_err_t err,
 
 /* Commits synchronously; logs and returns -1 on failure. */
 int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs);
+
+/* Closes the consumer, leaving the group, once the task made its final
+ * commit. When stopping, it first waits (up to shutdown.timeout) for every
+ * task of the connector to have committed too: a member leaving starts a
+ * rebalance, during which a broker may refuse commits (the mock broker
+ * does), so a sibling still committing would see its records again after
+ * a restart. */
+void task_leave_group(struct sluice_task *t);
 #endif

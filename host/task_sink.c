@@ -286,7 +286,8 @@ void *task_sink_main(void *arg)
 			break;
 		}
 		int64_t now = worker_now_ms();
-		if (now >= next_flush) {
+		if (now >= next_flush || t->flush_requested) {
+			t->flush_requested = 0;
 			if (flush_commit(t, s, NULL, 0))
 				break;
 			task_update_lag(t);
@@ -306,7 +307,7 @@ void *task_sink_main(void *arg)
 	if (atomic_load(&t->state_) == TASK_RUNNING)
 		flush_commit(t, s, NULL, 1);
 	/* Leaving the group revokes what is left (flushed above). */
-	rd_kafka_consumer_close(t->consumer);
+	task_leave_group(t);
 	if (atomic_load(&t->state_) == TASK_RUNNING)
 		atomic_store(&t->state_, TASK_STOPPED);
 	return NULL;

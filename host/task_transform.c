@@ -252,7 +252,7 @@ void *task_transform_main(void *arg)
 		task_fail(t, "%s", t->delivery_error);
 	else
 		commit_done(t, NULL);
-	rd_kafka_consumer_close(t->consumer);
+	task_leave_group(t);
 	rd_kafka_flush(t->producer, 1000);
 	if (atomic_load(&t->state_) == TASK_RUNNING)
 		atomic_store(&t->state_, TASK_STOPPED);

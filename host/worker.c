@@ -72,7 +72,7 @@ int worker_ensure_topics(struct worker *w, const struct connector_list *l)
 			int parts = kafka_partitions_for(&w->setup->worker,
 							 topics[i]);
 			if (broker_create_topic(w->embedded, topics[i], parts,
-						err, sizeof(err))) {
+						err, sizeof(err)) < 0) {
 				log_msg(SLUICE_LOG_ERROR, NULL,
 					"topic '%s': %s", topics[i], err);
 				rc = -1;

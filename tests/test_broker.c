@@ -517,7 +517,7 @@ START_TEST(cli_bad_args)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2,
 		      "%s: status %d, stderr %s", t->args[0], status, got);
 	ck_assert_msg(strstr(got, t->mention) != NULL, "stderr: %s", got);
-	ck_assert_ptr_nonnull(strstr(got, "usage: sluice broker"));
+	ck_assert_ptr_nonnull(strstr(got, "Usage: sluice broker"));
 	remove_tmpdir();
 }
 END_TEST
@@ -531,7 +531,7 @@ START_TEST(cli_help)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "status %d", status);
 	read_file("out", got, sizeof(got));
-	ck_assert_ptr_nonnull(strstr(got, "usage: sluice broker"));
+	ck_assert_ptr_nonnull(strstr(got, "Usage: sluice broker"));
 	remove_tmpdir();
 }
 END_TEST

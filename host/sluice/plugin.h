@@ -27,7 +27,8 @@
  * ABI change log
  *   1.0  first release: descriptor, option table, source/sink/transform
  *        callbacks, host table (log, set_error, identity, typed option
- *        getters, emit, emit_source, source_position, reject, counters).
+ *        getters, emit, emit_source, source_position, reject, counters,
+ *        request_flush).
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -216,6 +217,11 @@ struct sluice_host {
 			  const char *labels, double value);
 	void (*observe)(struct sluice_task *t, const char *name,
 			const char *labels, double value);
+
+	/* Sinks: ask for flush() (and the commit after it) as soon as the
+	 * current put() or tick() returns, instead of at the next
+	 * offsets.flush.interval: for a batch that is complete now. */
+	void (*request_flush)(struct sluice_task *t);
 };
 
 /* The descriptor. Fields up to `options` are common to every kind; the
