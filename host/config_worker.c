@@ -62,7 +62,7 @@ char *config_strdup(const char *s)
 	return memcpy(config_alloc(n), s, n);
 }
 
-/* Where a message goes and what it says about a node it did not like. */
+/* How a message names a value it did not accept. */
 static void describe(const struct ynode *n, char *buf, size_t len)
 {
 	char q[QUOTE_LEN];

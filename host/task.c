@@ -242,8 +242,9 @@ static int host_emit_source(struct sluice_task *t, const char *output,
 	return 0;
 }
 
-/* Positions handed to a source stay valid until close: they are kept in
- * the task's tracker windows (done_position). */
+/* The position handed to a source is kept in the task's tracker window
+ * (done_position); it is borrowed for the call, as plugin.h says, because
+ * the next acknowledgement replaces it. */
 static const char *host_source_position(struct sluice_task *t,
 					const char *source_partition)
 {

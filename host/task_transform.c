@@ -49,12 +49,17 @@ static void commit_done(struct sluice_task *t,
 	rd_kafka_topic_partition_list_destroy(c);
 }
 
-/* Waits for every emitted record, bounded by the shutdown timeout. */
+/* Waits for every emitted record, bounded by the shutdown timeout. It
+ * waits for the producer's queue (which counts delivery reports not yet
+ * served), not for trackers.pending_total: an input whose processing
+ * failed keeps its hold there for good, so that no offset past it is
+ * committed, and waiting for it would stall a failed task's final commit
+ * for the whole shutdown timeout. */
 static void wait_acked(struct sluice_task *t)
 {
 	int64_t deadline =
 		worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms;
-	while (t->trackers.pending_total && !t->delivery_failed &&
+	while (rd_kafka_outq_len(t->producer) > 0 && !t->delivery_failed &&
 	       worker_now_ms() < deadline)
 		rd_kafka_poll(t->producer, 50);
 }

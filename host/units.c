@@ -428,5 +428,6 @@ const char *units_suggest(const char *word, const char *const *candidates,
 			best = candidates[i];
 		}
 	}
-	return best_d <= limit ? best : NULL;
+	/* A word closer to everything than its own length is no typo. */
+	return best_d <= limit && best_d < strlen(word) ? best : NULL;
 }

@@ -1,2 +1,3 @@
 # Shipped plugins; each folder adds its own fragment here.
 include plugins/source-faker/local.mk
+include plugins/sink-s3/local.mk

@@ -27,3 +27,4 @@ include tests/connectors.mk
 include tests/runtime.mk
 include tests/faker.mk
 include tests/runtime-tests.mk
+include tests/sink-s3.mk

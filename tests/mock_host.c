@@ -47,8 +47,9 @@ struct mock_host {
 	void *state;
 	int open;
 	int task_id, task_count;
-	int fail_emits;
+	long emits_left; /* < 0: emits never fail */
 	int misuse;
+	int flush_requests;
 	char error[1024];
 	struct setting *opts, *positions;
 	size_t nopts, npositions;
@@ -151,10 +152,10 @@ decl_for(struct mock_host *m, const char *name, enum sluice_opt_type type)
 {
 	const struct sluice_option *o = find_decl(m, name);
 
-	if (!o || (o->type != type &&
-		   !(type == SLUICE_OPT_STRING && o->type == SLUICE_OPT_ENUM))) {
-		fprintf(stderr, "mock_host: plugin bug: option '%s' %s\n",
-			name, o ? "read with the wrong type" : "not declared");
+	if (!o || (o->type != type && !(type == SLUICE_OPT_STRING &&
+					o->type == SLUICE_OPT_ENUM))) {
+		fprintf(stderr, "mock_host: plugin bug: option '%s' %s\n", name,
+			o ? "read with the wrong type" : "not declared");
 		m->misuse++;
 		return NULL;
 	}
@@ -237,13 +238,13 @@ static int parse_with_unit(const char *s, const struct unit *units, int bare,
 }
 
 static const struct unit duration_units[] = {
-	{"ms", 1},     {"s", 1e3},	{"m", 60e3},
+	{"ms", 1},     {"s", 1e3},     {"m", 60e3},
 	{"h", 3600e3}, {"d", 86400e3}, {NULL, 0},
 };
 
 static const struct unit size_units[] = {
-	{"B", 1},	  {"KB", 1e3},	       {"MB", 1e6},
-	{"GB", 1e9},	  {"TB", 1e12},	       {"KiB", 1024.0},
+	{"B", 1},	    {"KB", 1e3},	   {"MB", 1e6},
+	{"GB", 1e9},	    {"TB", 1e12},	   {"KiB", 1024.0},
 	{"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
 	{NULL, 0},
 };
@@ -308,8 +309,7 @@ static int is_allowed(const struct sluice_option *o, const char *s)
 	return !o->allowed;
 }
 
-static void allowed_text(const struct sluice_option *o, char *buf,
-			 size_t len)
+static void allowed_text(const struct sluice_option *o, char *buf, size_t len)
 {
 	size_t n = 0;
 
@@ -414,7 +414,8 @@ int mock_host_validate(struct mock_host *m)
 {
 	for (size_t i = 0; i < m->nopts; i++)
 		if (!find_decl(m, m->opts[i].name)) {
-			set_error(m, "config.%s: unknown option for plugin '%s'",
+			set_error(m,
+				  "config.%s: unknown option for plugin '%s'",
 				  m->opts[i].name, m->plugin->name);
 			return -1;
 		}
@@ -653,15 +654,26 @@ static void free_records(struct records *rs)
 	rs->n = 0;
 }
 
+/* Whether this emit is to fail, as mock_host_fail_emits_after says. */
+static int emit_fails(struct mock_host *m, const char *output)
+{
+	if (m->emits_left == 0) {
+		set_error(m, "emit to unknown output '%s'",
+			  output ? output : "(default)");
+		return 1;
+	}
+	if (m->emits_left > 0)
+		m->emits_left--;
+	return 0;
+}
+
 static int h_emit(struct sluice_task *t, const char *output,
 		  const struct sluice_record *rec)
 {
 	struct mock_host *m = mock_of(t);
 
-	if (m->fail_emits) {
-		set_error(m, "the task is stopping");
+	if (emit_fails(m, output))
 		return -1;
-	}
 	copy_record(&m->records, output, rec, NULL, NULL, NULL);
 	return 0;
 }
@@ -672,12 +684,14 @@ static int h_emit_source(struct sluice_task *t, const char *output,
 {
 	struct mock_host *m = mock_of(t);
 
-	if (m->fail_emits) {
-		set_error(m, "the task is stopping");
+	if (!source_partition || !position) {
+		set_error(m, "emit_source needs a source partition and "
+			     "position");
 		return -1;
 	}
-	copy_record(&m->records, output, rec, source_partition, position,
-		    NULL);
+	if (emit_fails(m, output))
+		return -1;
+	copy_record(&m->records, output, rec, source_partition, position, NULL);
 	return 0;
 }
 
@@ -728,6 +742,11 @@ static void h_observe(struct sluice_task *t, const char *name,
 	(void)t, (void)name, (void)labels, (void)value;
 }
 
+static void h_request_flush(struct sluice_task *t)
+{
+	mock_of(t)->flush_requests++;
+}
+
 /* ---- the test-facing side ---- */
 
 struct mock_host *mock_host_new(const struct sluice_plugin *plugin)
@@ -738,6 +757,7 @@ struct mock_host *mock_host_new(const struct sluice_plugin *plugin)
 	m->task.m = m;
 	m->plugin = plugin;
 	m->task_count = 1;
+	m->emits_left = -1;
 	m->api = (struct sluice_host){
 		.size = sizeof(struct sluice_host),
 		.abi_minor = SLUICE_ABI_MINOR,
@@ -761,6 +781,7 @@ struct mock_host *mock_host_new(const struct sluice_plugin *plugin)
 		.counter_add = h_counter_add,
 		.gauge_set = h_gauge_set,
 		.observe = h_observe,
+		.request_flush = h_request_flush,
 	};
 	return m;
 }
@@ -815,9 +836,9 @@ void mock_host_set_position(struct mock_host *m, const char *partition,
 	put_setting(&m->positions, &m->npositions, partition, position);
 }
 
-void mock_host_fail_emits(struct mock_host *m, int fail)
+void mock_host_fail_emits_after(struct mock_host *m, long n)
 {
-	m->fail_emits = fail;
+	m->emits_left = n;
 }
 
 enum sluice_status mock_host_open(struct mock_host *m)
@@ -834,13 +855,75 @@ enum sluice_status mock_host_open(struct mock_host *m)
 	return st;
 }
 
+/* Whether the plugin is open and has callback cb; sets an error if not. */
+static int can_call(struct mock_host *m, int has_cb, const char *name)
+{
+	if (m->open && has_cb)
+		return 1;
+	set_error(m,
+		  "mock_host: %s on a task that is not open, or a plugin "
+		  "without it",
+		  name);
+	return 0;
+}
+
+/* Drops the records staged since `from`, as the host does after a
+ * callback that failed. */
+static void unstage(struct mock_host *m, size_t from)
+{
+	while (m->records.n > from)
+		free_record(&m->records.v[--m->records.n]);
+}
+
 enum sluice_status mock_host_poll(struct mock_host *m, size_t max)
 {
-	if (!m->open || !m->plugin->poll) {
-		set_error(m, "mock_host: poll on a task that is not open");
+	size_t from = m->records.n;
+	enum sluice_status st;
+
+	if (!can_call(m, m->plugin->poll != NULL, "poll"))
 		return SLUICE_FATAL;
-	}
-	return m->plugin->poll(m->state, &m->task, max);
+	st = m->plugin->poll(m->state, &m->task, max);
+	if (st != SLUICE_OK && st != SLUICE_DONE)
+		unstage(m, from);
+	return st;
+}
+
+enum sluice_status mock_host_process(struct mock_host *m,
+				     const struct sluice_record *in)
+{
+	size_t from = m->records.n;
+	enum sluice_status st;
+
+	if (!can_call(m, m->plugin->process != NULL, "process"))
+		return SLUICE_FATAL;
+	st = m->plugin->process(m->state, &m->task, in);
+	if (st != SLUICE_OK)
+		unstage(m, from);
+	return st;
+}
+
+enum sluice_status mock_host_put(struct mock_host *m,
+				 const struct sluice_record *recs, size_t n)
+{
+	if (!can_call(m, m->plugin->put != NULL, "put"))
+		return SLUICE_FATAL;
+	return m->plugin->put(m->state, &m->task, recs, n);
+}
+
+enum sluice_status mock_host_flush(struct mock_host *m,
+				   struct sluice_partition *parts, size_t n,
+				   int final)
+{
+	if (!can_call(m, m->plugin->flush != NULL, "flush"))
+		return SLUICE_FATAL;
+	return m->plugin->flush(m->state, &m->task, parts, n, final);
+}
+
+enum sluice_status mock_host_tick(struct mock_host *m, int64_t now_ms)
+{
+	if (!can_call(m, m->plugin->tick != NULL, "tick"))
+		return SLUICE_FATAL;
+	return m->plugin->tick(m->state, &m->task, now_ms);
 }
 
 void mock_host_close(struct mock_host *m)
@@ -861,13 +944,17 @@ int mock_host_misuse(const struct mock_host *m)
 	return m->misuse;
 }
 
+int mock_host_flush_requests(const struct mock_host *m)
+{
+	return m->flush_requests;
+}
+
 size_t mock_host_record_count(const struct mock_host *m)
 {
 	return m->records.n;
 }
 
-const struct mock_record *mock_host_record(const struct mock_host *m,
-					   size_t i)
+const struct mock_record *mock_host_record(const struct mock_host *m, size_t i)
 {
 	return i < m->records.n ? &m->records.v[i] : NULL;
 }
@@ -882,8 +969,7 @@ size_t mock_host_reject_count(const struct mock_host *m)
 	return m->rejects.n;
 }
 
-const struct mock_record *mock_host_reject(const struct mock_host *m,
-					   size_t i)
+const struct mock_record *mock_host_reject(const struct mock_host *m, size_t i)
 {
 	return i < m->rejects.n ? &m->rejects.v[i] : NULL;
 }
@@ -906,4 +992,33 @@ int64_t mock_host_counter(const struct mock_host *m, const char *name,
 		    !strcmp(m->counters[i].labels, l))
 			return m->counters[i].sum;
 	return 0;
+}
+
+/* ---- sink partitions (added for the sink-s3 tests) ---- */
+
+enum sluice_status mock_host_assign(struct mock_host *m,
+				    const struct sluice_partition *parts,
+				    size_t n)
+{
+	if (!can_call(m, 1, "assign"))
+		return SLUICE_FATAL;
+	if (!m->plugin->assign)
+		return SLUICE_OK;
+	return m->plugin->assign(m->state, &m->task, parts, n);
+}
+
+enum sluice_status mock_host_revoke(struct mock_host *m,
+				    const struct sluice_partition *parts,
+				    size_t n)
+{
+	if (!can_call(m, 1, "revoke"))
+		return SLUICE_FATAL;
+	if (!m->plugin->revoke)
+		return SLUICE_OK;
+	return m->plugin->revoke(m->state, &m->task, parts, n);
+}
+
+void *mock_host_state(const struct mock_host *m)
+{
+	return m->open ? m->state : NULL;
 }

@@ -59,20 +59,32 @@ void mock_host_set_task(struct mock_host *m, int id, int count);
 /* What host->source_position returns for this source partition. */
 void mock_host_set_position(struct mock_host *m, const char *partition,
 			    const char *position);
-/* From now on emit/emit_source fail (return -1) as when the task is
- * stopping; 0 makes them succeed again. */
-void mock_host_fail_emits(struct mock_host *m, int fail);
+/* emit/emit_source succeed n more times, then fail (return -1, as for an
+ * unknown output); n < 0, the default, never fails. */
+void mock_host_fail_emits_after(struct mock_host *m, long n);
 
 /* Checks the options against the table. Returns 0, or -1 with the first
  * problem in mock_host_error(), e.g. "config.rate: '-1' is below the
  * minimum 0". */
 int mock_host_validate(struct mock_host *m);
 
-/* Validates, then calls the plugin's open. A validation failure returns
- * SLUICE_FATAL without calling the plugin. */
+/* Validates, then calls the plugin's open (closing it first if open). A
+ * validation failure returns SLUICE_FATAL without calling the plugin. */
 enum sluice_status mock_host_open(struct mock_host *m);
-enum sluice_status mock_host_poll(struct mock_host *m, size_t max);
 void mock_host_close(struct mock_host *m);
+
+/* The plugin's callbacks, on the open task. As in the host, records
+ * emitted during poll or process are kept only when the callback returns
+ * OK or DONE (process: or REJECT, which keeps none). */
+enum sluice_status mock_host_poll(struct mock_host *m, size_t max);
+enum sluice_status mock_host_process(struct mock_host *m,
+				     const struct sluice_record *in);
+enum sluice_status mock_host_put(struct mock_host *m,
+				 const struct sluice_record *recs, size_t n);
+enum sluice_status mock_host_flush(struct mock_host *m,
+				   struct sluice_partition *parts, size_t n,
+				   int final);
+enum sluice_status mock_host_tick(struct mock_host *m, int64_t now_ms);
 
 /* The last message given to set_error (or by validation), or "". */
 const char *mock_host_error(const struct mock_host *m);
@@ -81,20 +93,31 @@ const char *mock_host_error(const struct mock_host *m);
 int mock_host_misuse(const struct mock_host *m);
 
 size_t mock_host_record_count(const struct mock_host *m);
-const struct mock_record *mock_host_record(const struct mock_host *m,
-					   size_t i);
+const struct mock_record *mock_host_record(const struct mock_host *m, size_t i);
 /* Forgets the records captured so far (positions stay as preset). */
 void mock_host_clear_records(struct mock_host *m);
 /* Records passed to host->reject, with their reason. */
 size_t mock_host_reject_count(const struct mock_host *m);
-const struct mock_record *mock_host_reject(const struct mock_host *m,
-					   size_t i);
+const struct mock_record *mock_host_reject(const struct mock_host *m, size_t i);
 
 /* The value of the header `name` of r, or NULL. */
 const char *mock_record_header(const struct mock_record *r, const char *name);
 
+/* How many times the plugin called request_flush. */
+int mock_host_flush_requests(const struct mock_host *m);
+
 /* Sum of counter_add deltas for (name, labels); labels may be NULL. */
 int64_t mock_host_counter(const struct mock_host *m, const char *name,
 			  const char *labels);
+
+/* Sinks: the plugin's assign and revoke (OK when it has none), and its
+ * state as open returned it, for white-box checks. */
+enum sluice_status mock_host_assign(struct mock_host *m,
+				    const struct sluice_partition *parts,
+				    size_t n);
+enum sluice_status mock_host_revoke(struct mock_host *m,
+				    const struct sluice_partition *parts,
+				    size_t n);
+void *mock_host_state(const struct mock_host *m);
 
 #endif

@@ -52,6 +52,7 @@
 #define FLUSH_INTERVAL_MS 1000
 
 #define MAX_PROCS 4
+#define GROUP_SINK "sluice-sink" /* group of a connector named "sink" */
 #define MAX_TOPICS 8
 #define MAX_PARTS 16
 
@@ -303,15 +304,19 @@ static const char *bootstraps(void)
 }
 
 /*
- * The consumer groups' assignment strategy. librdkafka's default (EAGER,
- * range/roundrobin) revokes every partition at each rebalance, and the
- * mock broker refuses commits while a group rebalances; it also often
- * rebalances a new group twice (a member's SyncGroup that arrives after
- * the leader's is refused). With several tasks per group, records put in
- * that first second are then delivered again. Tests that count exact
- * duplicates over multi-task groups use cooperative-sticky, which moves
- * only the partitions that change owner; the default strategy is tested
- * with single-task groups and where only loss is counted.
+ * The consumer groups' assignment strategy: librdkafka's default (EAGER)
+ * or cooperative-sticky.
+ *
+ * The mock broker often forms a new group of several members twice: a
+ * member whose SyncGroup arrives after the leader's is refused, rejoins,
+ * and the group then waits session.timeout.ms - 1 s for everyone. During
+ * that rebalance it refuses (eager) or holds and then rejects with
+ * ILLEGAL_GENERATION (cooperative) every commit, so what the first
+ * members put meanwhile is delivered again. A real broker would accept
+ * those commits. So where a test counts duplicates over a group of
+ * several tasks, the group settles before any record is produced
+ * (settle(), then the source is added with SIGHUP); groups of one task
+ * have no such race; elsewhere only loss is counted.
  */
 #define EAGER NULL
 #define COOP "cooperative-sticky"
@@ -1149,15 +1154,71 @@ static void check_committed_all(const char *group, const char *topic,
 	}
 }
 
+/* Assignment and revocation lines, of every task. */
+static int group_events(const char *log)
+{
+	return log_count(log, "] assigned ") + log_count(log, "] revoked ");
+}
+
+/*
+ * Waits until the tasks of each consumer connector (conns[i] with
+ * tasks[i] tasks) own parts[i] partitions between them and no task was
+ * assigned or revoked anything for 1.5 s: three heartbeat intervals,
+ * within which an eager rebalance still under way revokes everything.
+ */
+static void settle(struct proc *w, const char *const *conns, const int *tasks,
+		   const int *parts, int n)
+{
+	int64_t deadline = now_ms() + 40000, quiet_since = now_ms();
+	int events = group_events(w->log);
+	for (;;) {
+		int owned_all = 1;
+		for (int i = 0; i < n; i++) {
+			int sum = 0;
+			for (int k = 0; k < tasks[i]; k++) {
+				char who[96];
+				snprintf(who, sizeof(who), "%s/%d", conns[i],
+					 k);
+				sum += owned_now(w->log, who);
+			}
+			owned_all &= sum == parts[i];
+		}
+		int e = group_events(w->log);
+		if (e != events) {
+			events = e;
+			quiet_since = now_ms();
+		}
+		if (owned_all && now_ms() - quiet_since >= 1500)
+			return;
+		RT_CHECK(now_ms() < deadline,
+			 "the consumer groups did not settle within 40 s");
+		nap_ms(100);
+	}
+}
+
+/* Adds a count-source connector to a running worker (SIGHUP). */
+static void start_source(struct proc *w, const char *name, int tasks,
+			 const char *topic, int sparts, int64_t count, int rate)
+{
+	int before = log_count(w->log, "reload applied: 1 added, 0 removed");
+	conn_source(w, name, tasks, topic, sparts, count, rate);
+	ck_assert_int_eq(kill(w->pid, SIGHUP), 0);
+	RT_CHECK(wait_log(w->log, "reload applied: 1 added, 0 removed",
+			  before + 1, 20000),
+		 "source %s was not added", name);
+}
+
 /* ---- tests ---- */
 
 /*
  * Source -> topic -> sink, for 1, 4 and 16 partitions with tasks.max 1
- * and 3 (source and sink alike), run to the end and stopped with SIGTERM.
- * The sink file holds every record exactly once; per partition the
- * offsets are 0, 1, 2, ... in order and each source partition's seq
+ * and 3 (source and sink alike), run to the end and stopped with SIGTERM
+ * (exit 0). The sink's group settles first, then the source is added
+ * (SIGHUP). The sink file holds every record exactly once; per partition
+ * the offsets are 0, 1, 2, ... in order and each source partition's seq
  * increases; the topic holds every record once; the sink's group has
- * committed the end of every partition.
+ * committed the end of every partition (every task commits before any
+ * leaves the group).
  */
 static const int flow_partitions[] = {1, 4, 16};
 
@@ -1169,10 +1230,12 @@ START_TEST(test_flow)
 	path_in(sink, sizeof(sink), "sink.txt");
 	mk_topic("sluice-offsets", 1);
 	mk_topic("flow", parts);
-	struct proc *w = worker_new("w", NULL, tasks == 1 ? EAGER : COOP);
-	conn_source(w, "src", tasks, "flow", sh.sparts, sh.count, 0);
+	struct proc *w = worker_new("w", NULL, EAGER);
 	conn_sink(w, "sink", tasks, "flow", sink, NULL, NULL);
 	spawn(w);
+	const char *conns[] = {"sink"};
+	settle(w, conns, &tasks, &parts, 1);
+	start_source(w, "src", tasks, "flow", sh.sparts, sh.count, 0);
 	const char *files[] = {sink};
 	RT_CHECK(wait_complete(files, 1, &sh, 60000),
 		 "sink did not get every record within 60 s (%zu lines)",
@@ -1188,10 +1251,12 @@ END_TEST
 
 /*
  * Source -> topic -> fanout (2 copies) -> topic -> sink, 4 partitions,
- * tasks.max 3 everywhere. Every (record, copy) arrives exactly once, in
+ * tasks.max 3 everywhere, with cooperative-sticky groups (settled before
+ * the source is added). Every (record, copy) arrives exactly once, in
  * order per partition (input and output topics have the same partition
  * count and the copies keep the key, so a partition's order carries
- * through).
+ * through); both topics hold every record once; both groups committed
+ * their input to the end.
  */
 START_TEST(test_fanout)
 {
@@ -1202,10 +1267,13 @@ START_TEST(test_fanout)
 	mk_topic("fo-in", 4);
 	mk_topic("fo-out", 4);
 	struct proc *w = worker_new("w", NULL, COOP);
-	conn_source(w, "src", 3, "fo-in", 2, 1000, 0);
 	conn_fanout(w, "fan", 3, "fo-in", "fo-out", NULL, NULL);
 	conn_sink(w, "sink", 3, "fo-out", sink, NULL, NULL);
 	spawn(w);
+	const char *conns[] = {"fan", "sink"};
+	const int tasks[] = {3, 3}, parts[] = {4, 4};
+	settle(w, conns, tasks, parts, 2);
+	start_source(w, "src", 3, "fo-in", 2, 1000, 0);
 	const char *files[] = {sink};
 	RT_CHECK(wait_complete(files, 1, &sh, 60000),
 		 "sink did not get every record within 60 s (%zu lines)",
@@ -1399,23 +1467,31 @@ static int64_t settled_watermarks(const char *topic, int partitions,
 
 /*
  * SIGKILL mid-stream, then a restart. Source: 2 tasks x 2 source
- * partitions x 2500 records at 500 records/s per task (R = 1000/s in
- * all); positions and sink offsets are committed every
- * offsets.flush.interval (1 s).
+ * partitions x 2500 records at 400 records/s per task (R = 800/s in
+ * all); sink: one task (see EAGER); positions and sink offsets are
+ * committed every offsets.flush.interval (1 s).
  *  - The source resumes each source partition at its stored position P
  *    (logged): every seq < P was in the topic before the kill (no gap),
  *    the restart's first record is seq P, and from P on each seq is
  *    produced once more at most. Re-produced records (acknowledged but
- *    not yet stored) are at most R x (interval + 1 s) = 2000: one
- *    interval plus the time a position takes to be acknowledged.
- *  - The sink file holds every record; redelivered lines (same partition
- *    and offset twice) are at most R x (interval + 1 s) = 2000: what was
- *    put since the last commit, plus the batch in hand.
- *  - Per partition, the offsets cover 0 .. end with no hole.
+ *    whose position was not stored yet) are at most R x (interval + 1 s)
+ *    = 1600: one interval plus the time a position takes to be
+ *    acknowledged.
+ *  - The sink: the uncommitted window at the kill is, per partition,
+ *    from the committed offset to the end of what the file held. Only
+ *    offsets inside it are in the file twice (nothing committed is
+ *    delivered again), so re-delivered lines <= the window's size.
+ *  - Every record is in the file; per partition the offsets cover
+ *    0 .. end with no hole.
+ * The restart waits out session.timeout.ms (6 s) first, so that the
+ * killed worker's consumers have left the group: the mock broker, with
+ * dead members in a group, rebalances it repeatedly and refuses commits
+ * meanwhile, which would add re-deliveries that have nothing to do with
+ * the kill. That wait is for a broker timer the test cannot observe.
  */
 START_TEST(test_sigkill)
 {
-	enum { TASKS = 2, SPARTS = 2, COUNT = 2500, RATE = 500, PARTS = 4 };
+	enum { TASKS = 2, SPARTS = 2, COUNT = 2500, RATE = 400, PARTS = 4 };
 	const size_t bound =
 		(size_t)(TASKS * RATE) * (FLUSH_INTERVAL_MS + 1000) / 1000;
 	struct shape sh = {TASKS, SPARTS, COUNT, 1};
@@ -1423,18 +1499,40 @@ START_TEST(test_sigkill)
 	path_in(sink, sizeof(sink), "sink.txt");
 	mk_topic("sluice-offsets", 1);
 	mk_topic("kill", PARTS);
-	struct proc *w = worker_new("w", NULL, COOP);
+	struct proc *w = worker_new("w", NULL, EAGER);
 	conn_source(w, "src", TASKS, "kill", SPARTS, COUNT, RATE);
-	conn_sink(w, "sink", 2, "kill", sink, NULL, NULL);
+	conn_sink(w, "sink", 1, "kill", sink, NULL, NULL);
 	spawn(w);
-	RT_CHECK(wait_lines(sink, 2500, 30000), "sink got %zu lines in 30 s",
+	RT_CHECK(wait_lines(sink, 1000, 30000), "sink got %zu lines in 30 s",
 		 file_lines(sink));
 	RT_CHECK(stop(w, SIGKILL, 5000) == 128 + SIGKILL, "not killed");
+	int64_t killed_at = now_ms();
 	int64_t hw1[MAX_PARTS];
 	int64_t produced1 = settled_watermarks("kill", PARTS, hw1);
 	RT_CHECK(produced1 < (int64_t)shape_total(&sh),
 		 "the source had already finished (%lld records)",
 		 (long long)produced1);
+	/* The uncommitted window of the sink: [committed, written end). */
+	int64_t committed_at_kill[MAX_PARTS], written_at_kill[MAX_PARTS];
+	committed(GROUP_SINK, "kill", PARTS, committed_at_kill);
+	struct recset s = {0};
+	recset_read_sink(&s, sink);
+	for (int p = 0; p < PARTS; p++)
+		written_at_kill[p] = 0;
+	for (size_t i = 0; i < s.n; i++)
+		if (s.v[i].offset + 1 > written_at_kill[s.v[i].partition])
+			written_at_kill[s.v[i].partition] = s.v[i].offset + 1;
+	recset_free(&s);
+	size_t window = 0;
+	for (int p = 0; p < PARTS; p++) {
+		int64_t c = committed_at_kill[p] < 0 ? 0 : committed_at_kill[p];
+		RT_CHECK(c <= written_at_kill[p],
+			 "kill[%d] committed %lld past the file's end %lld", p,
+			 (long long)c, (long long)written_at_kill[p]);
+		committed_at_kill[p] = c;
+		window += (size_t)(written_at_kill[p] - c);
+	}
+	nap_ms((int)(killed_at + 7500 - now_ms()));
 	spawn(w);
 	const char *files[] = {sink};
 	RT_CHECK(wait_complete(files, 1, &sh, 60000),
@@ -1442,12 +1540,12 @@ START_TEST(test_sigkill)
 	stop_ok(w);
 
 	/* The source side, from the topic. */
-	/* count-source emits its source partitions one after the other, so
-	 * a partition not reached before the kill has no position (0). */
+	/* count-source advances its source partitions in turn: each had a
+	 * stored position. */
 	int64_t resume[4][8];
 	memset(resume, 0, sizeof(resume));
-	RT_CHECK(resume_positions(w->log, "src", resume) >= 1,
-		 "no source partition resumed from a stored position");
+	RT_CHECK(resume_positions(w->log, "src", resume) == TASKS * SPARTS,
+		 "not every source partition resumed from a stored position");
 	struct kmsg *v;
 	size_t n = read_topic("kill", PARTS, &v);
 	static unsigned char run1[TASKS][SPARTS][COUNT],
@@ -1497,10 +1595,10 @@ START_TEST(test_sigkill)
 			}
 		}
 	}
-	RT_CHECK(midway > 0, "no source partition was resumed mid-way");
+	RT_CHECK(midway == TASKS * SPARTS,
+		 "only %d source partitions were resumed mid-way", midway);
 
 	/* The sink side. */
-	struct recset s = {0};
 	recset_read_sink(&s, sink);
 	int64_t hw[MAX_TOPICS][MAX_PARTS] = {{0}};
 	hw_row("kill", PARTS, hw[topic_index(&s, "kill")]);
@@ -1509,13 +1607,29 @@ START_TEST(test_sigkill)
 	print_tally("sigkill sink", &t);
 	fprintf(stderr,
 		"sigkill: %lld records before the kill; source re-produced "
-		"%zu, sink re-delivered %zu (bound %zu each)\n",
-		(long long)produced1, reproduced, t.repeats, bound);
+		"%zu (bound %zu); sink re-delivered %zu, uncommitted window "
+		"%zu\n",
+		(long long)produced1, reproduced, bound, t.repeats, window);
 	assert_complete("sigkill sink", &t);
 	RT_CHECK(reproduced <= bound, "source re-produced %zu > %zu",
 		 reproduced, bound);
-	RT_CHECK(t.repeats <= bound, "sink re-delivered %zu > %zu", t.repeats,
-		 bound);
+	RT_CHECK(t.repeats <= window, "sink re-delivered %zu > window %zu",
+		 t.repeats, window);
+	/* Each repeated offset lies in the window. */
+	static unsigned char once[PARTS][COUNT * TASKS * SPARTS];
+	memset(once, 0, sizeof(once));
+	for (size_t i = 0; i < s.n; i++) {
+		const struct rec *r = &s.v[i];
+		if (!once[r->partition][r->offset]++)
+			continue;
+		RT_CHECK(r->offset >= committed_at_kill[r->partition] &&
+				 r->offset < written_at_kill[r->partition],
+			 "kill[%d]@%lld delivered twice, outside the "
+			 "uncommitted window [%lld, %lld)",
+			 r->partition, (long long)r->offset,
+			 (long long)committed_at_kill[r->partition],
+			 (long long)written_at_kill[r->partition]);
+	}
 	/* Every duplicate in the file is a re-produced or re-delivered one. */
 	RT_CHECK(t.dups <= t.repeats + reproduced,
 		 "%zu duplicates, more than re-delivered + re-produced",
@@ -1526,12 +1640,17 @@ END_TEST
 
 /*
  * SIGTERM mid-stream, then a restart, for source -> sink and for
- * source -> fanout -> sink in the same worker: exit code 0, and in the
- * end zero lost and zero duplicated, in every topic and both sink files.
+ * source -> fanout -> sink in the same worker (sources with 2 tasks;
+ * consumers with one task each, so that no group of the restart, which
+ * forms while records wait, hits the mock's rebalance; see EAGER):
+ * exit code 0 both times, no source stops with unacknowledged records,
+ * the sources resume from stored positions, and in the end zero lost and
+ * zero duplicated, in every topic and both sink files, with every group
+ * committed to the end.
  */
 START_TEST(test_sigterm)
 {
-	struct shape sh = {2, 2, 1500, 1}, sh2 = {2, 2, 1500, 2};
+	struct shape sh = {2, 2, 2000, 1}, sh2 = {2, 2, 2000, 2};
 	char sa[PATH_MAX], sb[PATH_MAX];
 	path_in(sa, sizeof(sa), "sink-a.txt");
 	path_in(sb, sizeof(sb), "sink-b.txt");
@@ -1539,30 +1658,28 @@ START_TEST(test_sigterm)
 	mk_topic("ta", 4);
 	mk_topic("tb-in", 4);
 	mk_topic("tb-out", 4);
-	struct proc *w = worker_new("w", NULL, COOP);
-	conn_source(w, "src-a", 2, "ta", 2, 1500, 400);
-	conn_sink(w, "sink-a", 2, "ta", sa, NULL, NULL);
-	conn_source(w, "src-b", 2, "tb-in", 2, 1500, 400);
-	conn_fanout(w, "fan-b", 2, "tb-in", "tb-out", NULL, NULL);
-	conn_sink(w, "sink-b", 2, "tb-out", sb, NULL, NULL);
+	struct proc *w = worker_new("w", NULL, EAGER);
+	conn_source(w, "src-a", 2, "ta", 2, 2000, 300);
+	conn_sink(w, "sink-a", 1, "ta", sa, NULL, NULL);
+	conn_source(w, "src-b", 2, "tb-in", 2, 2000, 300);
+	conn_fanout(w, "fan-b", 1, "tb-in", "tb-out", NULL, NULL);
+	conn_sink(w, "sink-b", 1, "tb-out", sb, NULL, NULL);
 	spawn(w);
 	RT_CHECK(wait_lines(sa, 1500, 30000) && wait_lines(sb, 3000, 30000),
 		 "sinks got %zu and %zu lines in 30 s", file_lines(sa),
 		 file_lines(sb));
-	/* Mid-stream, but not while a group is still forming (see COOP). */
-	const char *consumers[] = {"sink-a/0", "sink-a/1", "fan-b/0",
-				   "fan-b/1",  "sink-b/0", "sink-b/1"};
+	const char *consumers[] = {"sink-a/0", "fan-b/0", "sink-b/0"};
 	for (size_t i = 0; i < sizeof(consumers) / sizeof(*consumers); i++)
-		RT_CHECK(wait_owned(w->log, consumers[i], 2, 20000),
-			 "%s does not own its 2 partitions", consumers[i]);
+		RT_CHECK(wait_owned(w->log, consumers[i], 4, 20000),
+			 "%s does not own the 4 partitions", consumers[i]);
 	stop_ok(w);
 	RT_CHECK(log_count(w->log, "unacknowledged") == 0,
 		 "a source stopped with unacknowledged records");
 	int64_t a1 = total_watermark("ta", 4), b1 = total_watermark("tb-in", 4);
-	RT_CHECK(a1 < 6000 && b1 < 6000,
+	RT_CHECK(a1 < 8000 && b1 < 8000,
 		 "the sources had finished before SIGTERM (%lld, %lld)",
 		 (long long)a1, (long long)b1);
-	fprintf(stderr, "sigterm: stopped at %lld and %lld of 6000 records\n",
+	fprintf(stderr, "sigterm: stopped at %lld and %lld of 8000 records\n",
 		(long long)a1, (long long)b1);
 	spawn(w);
 	const char *fa[] = {sa}, *fb[] = {sb};
@@ -1570,8 +1687,8 @@ START_TEST(test_sigterm)
 			 wait_complete(fb, 1, &sh2, 60000),
 		 "after the restart the sinks did not complete in 60 s");
 	int64_t pos[4][8];
-	RT_CHECK(resume_positions(w->log, "src-a", pos) >= 1 &&
-			 resume_positions(w->log, "src-b", pos) >= 1,
+	RT_CHECK(resume_positions(w->log, "src-a", pos) == 4 &&
+			 resume_positions(w->log, "src-b", pos) == 4,
 		 "the sources did not resume from stored positions");
 	stop_ok(w);
 	check_sink_exact("sigterm sink-a", sa, "ta", 4, &sh);
@@ -1590,22 +1707,22 @@ END_TEST
  * group) while the stream runs: it gets partitions and writes records;
  * then it stops (SIGTERM) and the first worker takes every partition
  * back. Nothing is lost: together the two files hold every record and
- * every offset of every partition; each file keeps partition order.
- * Records the mock redelivers because it refuses commits during a
- * rebalance are counted and printed.
+ * every offset of every partition; each file keeps partition order; the
+ * topic holds each record once. (The mock refuses the commit a revoke
+ * makes during the rebalance, so some records are delivered again; such
+ * repeats are counted and printed, not failed.)
  */
 START_TEST(test_rebalance)
 {
-	const char *strategy = _i ? COOP : EAGER;
-	struct shape sh = {2, 1, 4000, 1};
+	struct shape sh = {2, 1, 5000, 1};
 	char fa[PATH_MAX], fb[PATH_MAX];
 	path_in(fa, sizeof(fa), "sink-a.txt");
 	path_in(fb, sizeof(fb), "sink-b.txt");
 	mk_topic("sluice-offsets", 1);
 	mk_topic("rb", 4);
-	struct proc *a = worker_new("a", NULL, strategy);
-	struct proc *b = worker_new("b", NULL, strategy);
-	conn_source(a, "src", 2, "rb", 1, 4000, 250);
+	struct proc *a = worker_new("a", NULL, EAGER);
+	struct proc *b = worker_new("b", NULL, EAGER);
+	conn_source(a, "src", 2, "rb", 1, 5000, 200);
 	conn_sink(a, "rb-sink", 1, "rb", fa, NULL, NULL);
 	conn_sink(b, "rb-sink", 1, "rb", fb, NULL, NULL);
 	spawn(a);
@@ -1641,8 +1758,8 @@ START_TEST(test_rebalance)
 	tally(s, 2, &sh, (const int64_t(*)[MAX_PARTS])hw, 1, &t);
 	print_tally("rebalance", &t);
 	fprintf(stderr,
-		"rebalance (%s): a wrote %zu, b wrote %zu; %zu redelivered\n",
-		strategy ? strategy : "default", s[0].n, s[1].n, t.repeats);
+		"rebalance: a wrote %zu, b wrote %zu; %zu redelivered\n",
+		s[0].n, s[1].n, t.repeats);
 	assert_complete("rebalance", &t);
 	RT_CHECK(t.dups == t.repeats,
 		 "duplicates that are not redeliveries: %zu vs %zu", t.dups,
@@ -1671,8 +1788,20 @@ static void check_fault_result(struct proc *w, const char *what,
 			       const char *sink, const struct shape *sh)
 {
 	const char *files[] = {sink};
-	RT_CHECK(wait_complete(files, 1, sh, 90000),
-		 "%s: the sink did not get every record", what);
+	if (!wait_complete(files, 1, sh, 90000)) {
+		/* Say whether the topic or the sink lacks them. */
+		struct recset f = {0}, k = {0};
+		struct tally tf, tk;
+		recset_read_sink(&f, sink);
+		recset_read_topic(&k, "ft", 4);
+		tally(&f, 1, sh, NULL, 0, &tf);
+		tally(&k, 1, sh, NULL, 0, &tk);
+		print_tally("sink file", &tf);
+		print_tally("topic ft", &tk);
+		recset_free(&f);
+		recset_free(&k);
+		RT_CHECK(0, "%s: the sink did not get every record", what);
+	}
 	RT_CHECK(alive(w), "%s: the worker died", what);
 	RT_CHECK(log_count(w->log, "task failed") == 0, "%s: a task failed",
 		 what);
@@ -1732,9 +1861,12 @@ END_TEST
 
 /*
  * Injected request errors mid-stream: Produce requests fail (not leader,
- * timed out, disconnect) and OffsetCommit requests fail (coordinator
- * moved or unavailable, timed out). The errors are all consumed, nothing
- * fails, and every record arrives.
+ * timed out, disconnect, not enough replicas) and OffsetCommit requests
+ * fail (coordinator moved or unavailable, timed out, loading). The errors
+ * are all consumed, nothing fails, and every record arrives. (Not with a
+ * delayed response: the mock answers a timed-out produce that comes late
+ * by acknowledging its retry without storing it, once later batches went
+ * in first; a real broker refuses those later batches instead.)
  */
 START_TEST(test_request_errors)
 {
@@ -1751,7 +1883,7 @@ START_TEST(test_request_errors)
 				 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0,
 				 RD_KAFKA_RESP_ERR__TRANSPORT, 0,
 				 RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 0,
-				 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 300,
+				 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0,
 				 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0),
 			 0);
 	ck_assert_int_eq(rd_kafka_mock_broker_push_request_error_rtts(
@@ -2100,11 +2232,7 @@ static Suite *runtime_suite(void)
 	add(s, "sink_retry", test_sink_retry, 90);
 	add(s, "sigkill", test_sigkill, 120);
 	add(s, "sigterm", test_sigterm, 120);
-	tc = tcase_create("rebalance");
-	tcase_add_checked_fixture(tc, rt_setup, rt_teardown);
-	tcase_set_timeout(tc, 150);
-	tcase_add_loop_test(tc, test_rebalance, 0, 2);
-	suite_add_tcase(s, tc);
+	add(s, "rebalance", test_rebalance, 120);
 	add(s, "broker_down", test_broker_down, 150);
 	add(s, "request_errors", test_request_errors, 150);
 	add(s, "poison_none", test_poison_none, 90);

@@ -78,8 +78,8 @@ int faker_gen_set_users(struct faker_gen *g, uint32_t n)
 	return faker_users_init(&g->users, seed, n);
 }
 
-void faker_gen_set_currencies(struct faker_gen *g,
-			      const struct faker_str *cur, size_t n)
+void faker_gen_set_currencies(struct faker_gen *g, const struct faker_str *cur,
+			      size_t n)
 {
 	g->currencies = cur;
 	g->ncur = n;
@@ -117,8 +117,7 @@ int faker_gen_set_anomalies(struct faker_gen *g,
 	return 0;
 }
 
-static enum faker_anomaly pick_anomaly(const struct faker_gen *g,
-				       uint64_t draw)
+static enum faker_anomaly pick_anomaly(const struct faker_gen *g, uint64_t draw)
 {
 	uint64_t u = draw >> 11;
 
@@ -168,8 +167,7 @@ struct item {
 };
 
 static unsigned draw_items(struct faker_rng *r,
-			   const struct faker_category *cat,
-			   struct item *it)
+			   const struct faker_category *cat, struct item *it)
 {
 	unsigned n = 1 + faker_rng_below(r, MAX_ITEMS);
 	uint32_t idx[MAX_ITEMS];
@@ -281,7 +279,8 @@ size_t faker_event_write(const struct faker_gen *g, uint64_t seq,
 		bad_email = 1 + (unsigned)(param % FAKER_BAD_EMAIL_KINDS);
 		break;
 	case FAKER_ANOMALY_UNKNOWN_CURRENCY:
-		cur = g->bad_currencies[param % g->nbad];
+		if (g->nbad) /* only empty if every bad code was configured */
+			cur = g->bad_currencies[param % g->nbad];
 		break;
 	case FAKER_ANOMALY_LATE:
 		ts -= 1 + (int64_t)(param % (uint64_t)g->late_max_us);

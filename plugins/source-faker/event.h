@@ -33,7 +33,7 @@ enum faker_anomaly {
 };
 
 struct faker_gen {
-	uint64_t seed;	    /* the task's sub-seed: keys every event */
+	uint64_t seed; /* the task's sub-seed: keys every event */
 	uint64_t jitter_seed;
 	struct faker_users users; /* seeded alike in every task */
 	const struct faker_category *const *cats; /* borrowed */
@@ -67,8 +67,8 @@ int faker_gen_init(struct faker_gen *g, uint64_t seed, uint32_t task,
 void faker_gen_free(struct faker_gen *g);
 /* A pool of n users, ids 1..n. Returns -1 when out of memory. */
 int faker_gen_set_users(struct faker_gen *g, uint32_t n);
-void faker_gen_set_currencies(struct faker_gen *g,
-			      const struct faker_str *cur, size_t n);
+void faker_gen_set_currencies(struct faker_gen *g, const struct faker_str *cur,
+			      size_t n);
 /* rate[a] for each anomaly a (rate[NONE] is ignored). Returns -1 when
  * the rates add up to more than 1: an event carries one anomaly at most. */
 int faker_gen_set_anomalies(struct faker_gen *g,

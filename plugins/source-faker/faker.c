@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "event.h"
+#include "put.h"
 #include "sluice/plugin.h"
 
 #define ANOMALY_HEADER "sluice.faker.anomaly"
@@ -57,9 +58,13 @@ static const char *const anomaly_options[FAKER_ANOMALY_COUNT] = {
 	[FAKER_ANOMALY_LATE] = "anomaly.late",
 };
 
+/* Anomaly rates: each anomalous event names its anomaly in the header
+ * sluice.faker.anomaly. */
 #define RATE(name, what)                                                       \
-	{name,	  SLUICE_OPT_DOUBLE, "0", 0, "0", "1", NULL,                   \
-	 "share of events (0..1) " what ", tagged in header " ANOMALY_HEADER}
+	{                                                                      \
+		name, SLUICE_OPT_DOUBLE, "0", 0, "0", "1", NULL,               \
+			"share of events (0..1) " what                         \
+	}
 
 static const struct sluice_option options[] = {
 	{"seed", SLUICE_OPT_INT, "42", 0, NULL, NULL, NULL,
@@ -313,10 +318,11 @@ static enum sluice_status faker_open(struct sluice_task *t,
 	s->last_refill = monotonic_s();
 
 	h->log(t, SLUICE_LOG_INFO,
-	       "%s clock, %" PRIu32 " users, %.6g events/s, starting at "
+	       "%s clock, %" PRIu32 " users, %.6g events/s%s, starting at "
 	       "event %" PRIu64 " of %s%s",
 	       s->simulated ? "simulated" : "wall", s->gen.users.n, s->rate,
-	       s->seq, s->partition,
+	       s->rate > 0 ? "" : " (as fast as possible)", s->seq,
+	       s->partition,
 	       s->quota && s->seq >= s->quota ? " (already done)" : "");
 	*state = s;
 	return SLUICE_OK;
@@ -344,9 +350,9 @@ static size_t take_tokens(struct source *s, size_t want)
 		double wait = (1 - s->tokens) / s->rate;
 		if (wait > MAX_WAIT_S)
 			wait = MAX_WAIT_S;
-		struct timespec ts = {(time_t)wait,
-				      (long)((wait - (double)(time_t)wait) *
-					     1e9)};
+		struct timespec ts = {
+			(time_t)wait,
+			(long)((wait - (double)(time_t)wait) * 1e9)};
 		nanosleep(&ts, NULL);
 	}
 	if (s->tokens < (double)want)
@@ -371,9 +377,8 @@ static int emit_one(struct source *s, struct sluice_task *t)
 	const struct sluice_host *h = s->host;
 	uint64_t origin = faker_event_origin(&s->gen, s->seq, s->first);
 	struct faker_event ev;
-	size_t len = faker_event_write(&s->gen, origin,
-				       base_time(s, s->seq, origin), s->buf,
-				       &ev);
+	size_t len = faker_event_write(
+		&s->gen, origin, base_time(s, s->seq, origin), s->buf, &ev);
 	enum faker_anomaly a =
 		origin != s->seq ? FAKER_ANOMALY_DUPLICATE : ev.anomaly;
 	const char *aname = faker_anomaly_name(a);
@@ -392,10 +397,10 @@ static int emit_one(struct source *s, struct sluice_task *t)
 		rec.key_len = sizeof ev.transaction_id;
 	} else if (s->key == KEY_USER_ID) {
 		rec.key = user_key;
-		rec.key_len = (size_t)snprintf(user_key, sizeof user_key,
-					       "%" PRIu32, ev.user_id);
+		rec.key_len = (size_t)(faker_put_u64(user_key, ev.user_id) -
+				       user_key);
 	}
-	snprintf(pos, sizeof pos, "%" PRIu64, s->seq + 1);
+	*faker_put_u64(pos, s->seq + 1) = '\0';
 	if (h->emit_source(t, NULL, &rec, s->partition, pos) != 0)
 		return -1;
 	s->seq++;
@@ -406,6 +411,7 @@ static enum sluice_status faker_poll(void *state, struct sluice_task *t,
 				     size_t max)
 {
 	struct source *s = state;
+	uint64_t start = s->seq;
 	size_t n = max;
 
 	if (s->quota) {
@@ -416,17 +422,23 @@ static enum sluice_status faker_poll(void *state, struct sluice_task *t,
 	}
 	if (s->rate > 0)
 		n = take_tokens(s, n);
-	for (size_t i = 0; i < n; i++)
-		if (emit_one(s, t) != 0)
-			return SLUICE_RETRY; /* stopping; the event is redone */
-	return SLUICE_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (emit_one(s, t) != 0) {
+			/* The host drops what a failed poll emitted: the
+			 * next poll, if any, starts from the same event. */
+			s->seq = start;
+			return SLUICE_FATAL; /* the host set the reason */
+		}
+	}
+	return s->quota && s->seq >= s->quota ? SLUICE_DONE : SLUICE_OK;
 }
 
 static const struct sluice_plugin source_faker = {
 	SLUICE_PLUGIN_HEADER,
 	.name = "source-faker",
 	.version = "1.0.0",
-	.description = "realistic, deterministic fake banking transactions",
+	.description = "realistic, deterministic fake banking transactions; "
+		       "anomalies tagged in header " ANOMALY_HEADER,
 	.kind = SLUICE_KIND_SOURCE,
 	.options = options,
 	.open = faker_open,

@@ -9,3 +9,4 @@ plugins_source_faker_source_faker_la_SOURCES = \
 	plugins/source-faker/put.h plugins/source-faker/rng.h
 plugins_source_faker_source_faker_la_LDFLAGS = $(plugin_ldflags)
 plugins_source_faker_source_faker_la_CFLAGS = $(AM_CFLAGS)
+EXTRA_DIST += plugins/source-faker/README.md

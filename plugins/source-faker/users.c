@@ -57,7 +57,8 @@ static void draw(struct profile *u, uint64_t seed, uint32_t id)
 				       : pick(&r, &faker_example_domains);
 	u->domain_last = pick(&r, &faker_last_names);
 	u->tld = pick(&r, &faker_company_tlds);
-	u->place = &faker_places[faker_rng_below(&r, (uint32_t)faker_place_count)];
+	u->place =
+		&faker_places[faker_rng_below(&r, (uint32_t)faker_place_count)];
 	u->building = (uint32_t)faker_rng_range(&r, 100, 99999);
 	u->street_name = faker_rng_below(&r, 2) ? pick(&r, &faker_first_names)
 						: pick(&r, &faker_last_names);

@@ -39,7 +39,6 @@ char *faker_users_put(const struct faker_users *u, char *p, uint32_t id,
 
 /* Writes the user object ({"user_id": id, ... "ip_address": "..."}) at p
  * and returns its end. bad_email: 0, or 1..FAKER_BAD_EMAIL_KINDS. */
-char *faker_user_write(char *p, uint64_t seed, uint32_t id,
-		       unsigned bad_email);
+char *faker_user_write(char *p, uint64_t seed, uint32_t id, unsigned bad_email);
 
 #endif

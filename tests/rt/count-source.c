@@ -1,6 +1,6 @@
 /*
  * count-source.c - test source: per task, `partitions` source partitions
- * each counting 0, 1, 2, ...; record value {"id":"T-P-N","task":T,
+ * each counting 0, 1, 2, ..., in turn; record value {"id":"T-P-N","task":T,
  * "spart":P,"seq":N}, key = id. The position of a source partition is the
  * next sequence number, so a restart resumes exactly where the host says.
  */
@@ -18,6 +18,7 @@ struct state {
 	int parts;
 	int64_t rate; /* records/s per task, 0 = unlimited */
 	int64_t *next;
+	int turn; /* the source partition whose turn it is */
 	int64_t sent;
 	struct timespec start;
 };
@@ -65,7 +66,33 @@ static void cs_close(void *p)
 	free(s);
 }
 
-static enum sluice_status cs_poll(void *state, struct sluice_task *t, size_t max)
+/* Emits the next record of source partition p; 0 or -1. */
+static int emit_one(struct state *s, struct sluice_task *t, int p)
+{
+	char id[64], val[256], spart[32], pos[32];
+	int64_t seq = s->next[p];
+	snprintf(id, sizeof(id), "%d-%d-%lld", s->task, p, (long long)seq);
+	int len = snprintf(val, sizeof(val),
+			   "{\"id\":\"%s\",\"task\":%d,\"spart\":%d,"
+			   "\"seq\":%lld}",
+			   id, s->task, p, (long long)seq);
+	snprintf(spart, sizeof(spart), "%d-%d", s->task, p);
+	snprintf(pos, sizeof(pos), "%lld", (long long)seq + 1);
+	struct sluice_record r = {
+		.partition = -1,
+		.key = id,
+		.key_len = strlen(id),
+		.value = val,
+		.value_len = (size_t)len,
+	};
+	if (s->h->emit_source(t, NULL, &r, spart, pos))
+		return -1;
+	s->next[p]++;
+	return 0;
+}
+
+static enum sluice_status cs_poll(void *state, struct sluice_task *t,
+				  size_t max)
 {
 	struct state *s = state;
 	if (s->rate) {
@@ -80,34 +107,27 @@ static enum sluice_status cs_poll(void *state, struct sluice_task *t, size_t max
 			max = (size_t)allowed;
 	}
 	size_t n = 0;
-	int done = 1;
-	for (int p = 0; p < s->parts && n < max; p++) {
-		while (n < max && (!s->count || s->next[p] < s->count)) {
-			char id[64], val[256], spart[32], pos[32];
-			int64_t seq = s->next[p];
-			snprintf(id, sizeof(id), "%d-%d-%lld", s->task, p,
-				 (long long)seq);
-			int len = snprintf(val, sizeof(val),
-					   "{\"id\":\"%s\",\"task\":%d,\"spart\":"
-					   "%d,\"seq\":%lld}",
-					   id, s->task, p, (long long)seq);
-			snprintf(spart, sizeof(spart), "%d-%d", s->task, p);
-			snprintf(pos, sizeof(pos), "%lld", (long long)seq + 1);
-			struct sluice_record r = {
-				.partition = -1,
-				.key = id,
-				.key_len = strlen(id),
-				.value = val,
-				.value_len = (size_t)len,
-			};
-			if (s->h->emit_source(t, NULL, &r, spart, pos))
-				return SLUICE_FATAL;
-			s->next[p]++;
-			n++;
+	/* Round robin, also across polls (a rate-limited poll may emit one
+	 * record): every source partition advances, so that a stop at any
+	 * moment finds each of them mid-way. */
+	for (int idle = 0; idle < s->parts && n < max;) {
+		int p = s->turn;
+		s->turn = (s->turn + 1) % s->parts;
+		if (s->count && s->next[p] >= s->count) {
+			idle++;
+			continue;
 		}
-		if (!s->count || s->next[p] < s->count)
-			done = 0;
+		idle = 0;
+		if (emit_one(s, t, p))
+			return SLUICE_FATAL;
+		n++;
 	}
+	/* Over every source partition: the loop above may stop at `max`
+	 * before it looks at the later ones. */
+	int done = s->count > 0;
+	for (int p = 0; p < s->parts; p++)
+		if (s->next[p] < s->count)
+			done = 0;
 	s->sent += (int64_t)n;
 	return done ? SLUICE_DONE : SLUICE_OK;
 }

@@ -1,0 +1,192 @@
+/*
+ * sink.h - the state of one sink-s3 task, shared by its files:
+ *   batch.c   topic-partitions and their batches: appending lines, the
+ *             rotation rules, gzip, memory accounting (no I/O)
+ *   upload.c  uploads on the pool's threads: per-partition chains,
+ *             multipart streaming, recovery probes
+ *   snapshot.c  the key -> latest value tables of snapshot mode
+ *   sink.c    the descriptor, the options, the callbacks
+ *
+ * The invariant everything rests on: the batches of a partition tile its
+ * offsets in order, each batch starting at the first record after the
+ * previous one (after an assignment: at the first record delivered,
+ * which is the committed offset); a partition's batches are uploaded one
+ * after the other, never two at once; and what flush reports durable is
+ * the start of the oldest batch not uploaded yet. So the objects not
+ * covered by a commit always form a chain starting at the committed
+ * offset, and a restarted task rebuilds that chain object by object,
+ * probing each key for the end offset the earlier run recorded and
+ * ending its batch exactly there (docs/sink-s3.md, "Exactly once").
+ */
+#ifndef S3S_SINK_H
+#define S3S_SINK_H
+
+#include <stdint.h>
+#include <zlib.h>
+
+#include "pool.h"
+#include "sluice/plugin.h"
+#include "target.h"
+#include "util.h"
+
+struct s3s_config {
+	int64_t flush_size;  /* records per object */
+	int64_t flush_bytes; /* JSON Lines bytes per object (uncompressed) */
+	int64_t rotate_ms;   /* record time span per object, 0 = off */
+	int64_t schedule_ms; /* wall-clock rotation, 0 = off */
+	int64_t idle_ms;     /* close a batch idle this long, 0 = off */
+	int64_t budget;	     /* bytes buffered across partitions */
+	int64_t part_size;   /* multipart part size */
+	const char *path_format; /* "" = no time partition */
+	const char *ts_field;	 /* NULL = the record's timestamp */
+	size_t ts_field_len;
+	int gzip, level;
+	int null_ignore; /* tombstones: 0 reject, 1 skip (counted) */
+	int snapshot;
+	int64_t snapshot_ms;
+	const char *snapshot_table; /* NULL = the topic */
+	const char *ext;	    /* ".jsonl" or ".jsonl.gz" */
+	const char *content_type;
+	int concurrency;
+};
+
+struct s3s_tp;
+struct s3s_ujob;
+
+struct s3s_batch {
+	struct s3s_batch *next; /* in the partition's done queue */
+	struct s3s_tp *tp;
+	int64_t start, end; /* offsets of the first and after the last line */
+	int64_t lines, raw_bytes;
+	int64_t first_ts;    /* record time of the first line */
+	int64_t opened_wall; /* wall clock when opened (schedule) */
+	int64_t last_mono;   /* monotonic time of the last line (idle) */
+	char *key;
+	char *tpart;		/* time partition */
+	struct s3s_buf data;	/* encoded bytes not yet sent as a part */
+	struct s3s_buf raw;	/* gzip: plain bytes waiting for deflate */
+	z_stream *z;		/* gzip: this batch's stream, once it is big */
+	int64_t mem;		/* bytes of memory counted for it */
+	uint64_t sent;		/* bytes sent as parts */
+	int64_t forced_end;	/* recovery: the end an earlier run wrote */
+	int complete;		/* no more lines */
+	/* multipart */
+	char *upload_id;
+	char **etags; /* [part number - 1] */
+	int nparts, parts_cap;
+	int inflight;			/* part jobs out */
+	struct s3s_ujob *failed;		/* parts to send again */
+	int waiting;			/* complete: finish when parts are in */
+};
+
+struct s3s_tp {
+	char *topic;
+	int32_t partition;
+	int64_t next; /* offset after the last record handled, -1 none */
+	int recovering;
+	struct s3s_batch *open;
+	struct s3s_batch *done, *done_tail; /* complete, not uploaded */
+	int busy;   /* an upload of done's head is out */
+	int failed; /* the last upload failed: SLUICE_RETRY/FATAL */
+	int in_set; /* part of the upload_pending round under way */
+};
+
+struct s3s_snap;
+
+struct s3s_table {
+	char *topic;
+	struct s3s_snap *snap;
+	int dirty;
+	int64_t next_due; /* wall ms */
+};
+
+struct s3s_sink {
+	const struct sluice_host *h;
+	struct sluice_task *t;
+	struct s3s_config cfg;
+	struct s3s_target *target;
+	struct s3s_pool *pool;
+	struct s3s_tp **tps;
+	size_t ntp, tp_cap;
+	struct s3s_tp *last_tp;
+	int64_t mem;
+	int64_t mem_peak; /* highest mem seen after a line was added */
+	z_stream shared_z; /* compresses small gzip batches at completion */
+	int shared_z_ready;
+	/* time partition cache: second -> text */
+	int64_t tpart_sec;
+	char tpart[256];
+	int completed; /* a batch became complete: ask for a flush */
+	int fatal;
+	char err[1024];
+	struct s3s_table *tables;
+	size_t ntables;
+};
+
+/* ---- batch.c ---- */
+struct s3s_tp *s3s_tp_find(struct s3s_sink *s, const char *topic,
+			   int32_t partition, int create);
+void s3s_tp_remove(struct s3s_sink *s, struct s3s_tp *tp);
+/* Opens tp's batch with the first line's data (no I/O: the caller
+ * probes when recovering). */
+struct s3s_batch *s3s_batch_open(struct s3s_sink *s, struct s3s_tp *tp,
+				 int64_t offset, int64_t ts, const char *tpart);
+/* Appends one line (the JSON value, newlines made spaces). */
+void s3s_batch_append(struct s3s_sink *s, struct s3s_batch *b, int64_t offset,
+		      const void *value, size_t len);
+/* Whether the batch must be closed before a line of (ts, tpart) joins. */
+int s3s_batch_rotates_before(const struct s3s_sink *s,
+			     const struct s3s_batch *b, int64_t ts,
+			     const char *tpart);
+/* Whether it is full after the last append. */
+int s3s_batch_full(const struct s3s_sink *s, const struct s3s_batch *b);
+/* Closes tp's open batch: finishes gzip, moves it to the done queue. */
+void s3s_batch_complete(struct s3s_sink *s, struct s3s_tp *tp);
+/* Frees a batch (not its part jobs in flight). */
+void s3s_batch_free(struct s3s_sink *s, struct s3s_batch *b);
+/* Memory: re-counts b after a change. */
+void s3s_batch_recount(struct s3s_sink *s, struct s3s_batch *b);
+/* What flush reports: the start of the oldest batch not uploaded, or the
+ * offset after the last record handled; -1 when nothing is known. */
+int64_t s3s_tp_durable(const struct s3s_tp *tp);
+/* gzip of a whole buffer with the shared stream (snapshots). */
+void s3s_gzip_all(struct s3s_sink *s, const void *p, size_t n,
+		  struct s3s_buf *out);
+/* The time partition for ts (cached per second). */
+const char *s3s_tpart_of(struct s3s_sink *s, int64_t ts);
+
+/* ---- upload.c ---- */
+/* Sends a part of b if it holds part_size bytes (or, when `last`, all it
+ * holds, for a batch already multipart). 0 or a status. */
+int s3s_stream_parts(struct s3s_sink *s, struct s3s_batch *b, int last);
+/* Uploads the done queues of the partitions in tps (all when NULL),
+ * each in order, partitions concurrently. Returns SLUICE_OK, or the
+ * worst failure (message in s->err). */
+int s3s_upload_pending(struct s3s_sink *s, struct s3s_tp **tps, size_t n);
+/* Takes back finished jobs without waiting. */
+void s3s_drain(struct s3s_sink *s);
+/* Recovery probe of key: *end is the earlier object's end or -1. */
+int s3s_probe(struct s3s_sink *s, const char *key, int *found, int64_t *end);
+/* Abandons b's multipart upload (waits for its parts first). */
+void s3s_abort_upload(struct s3s_sink *s, struct s3s_batch *b);
+/* PUT of a whole object (snapshots). */
+int s3s_put_sync(struct s3s_sink *s, const char *key, const void *data,
+		 size_t len, const char *content_type);
+/* Waits for every job out. */
+void s3s_wait_all(struct s3s_sink *s);
+/* Waits for one job and applies it; 0 when none was out. */
+int s3s_wait_one(struct s3s_sink *s);
+/* The target's check, on an upload thread. */
+int s3s_check(struct s3s_sink *s);
+
+/* ---- snapshot.c ---- */
+struct s3s_snap *s3s_snap_new(void);
+void s3s_snap_free(struct s3s_snap *m);
+/* Sets key's value (NULL = delete). Returns the change in bytes held. */
+int64_t s3s_snap_put(struct s3s_snap *m, const void *key, size_t klen,
+		     const void *value, size_t vlen);
+size_t s3s_snap_count(const struct s3s_snap *m);
+/* Appends every value, one a line, in key order. */
+void s3s_snap_write(const struct s3s_snap *m, struct s3s_buf *out);
+
+#endif
