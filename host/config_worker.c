@@ -26,6 +26,8 @@
  *   log.progress.interval  duration, default 5s
  *   shutdown.timeout       duration, default 30s
  *   memory.budget          size, default 256MiB
+ *   offsets.flush.interval duration, default 1s: how often source
+ *                          positions and consumer offsets are committed
  *
  * Topic names are [a-zA-Z0-9._-]{1,249}, not "." or "..".
  */
@@ -332,7 +334,8 @@ static char *dir_of(const char *path)
  * same file works from any current directory. */
 static char *resolve(const char *base, const char *p)
 {
-	if (p[0] == '/')
+	/* "sluice.yaml" lives in ".": say "c/a.yaml", not "./c/a.yaml". */
+	if (p[0] == '/' || !strcmp(base, "."))
 		return config_strdup(p);
 	size_t blen = strlen(base);
 	const char *sep = blen && base[blen - 1] == '/' ? "" : "/";
@@ -355,6 +358,7 @@ static void set_defaults(struct worker_config *w)
 		.shutdown_timeout_ms = 30 * 1000,
 		.progress_interval_ms = 5 * 1000,
 		.memory_budget = INT64_C(256) << 20,
+		.offsets_flush_ms = 1000,
 	};
 	w->plugin_path[0] = config_strdup(PKGLIBDIR);
 }
@@ -408,6 +412,20 @@ static void read_partitions(const struct config_reader *r,
 	}
 }
 
+/* Properties the host's guarantees rest on (offsets, delivery). */
+static int host_owned(const char *key)
+{
+	static const char *const owned[] = {
+		"bootstrap.servers", "metadata.broker.list", "group.id",
+		"enable.auto.commit", "enable.auto.offset.store",
+		"enable.idempotence", "acks", "request.required.acks",
+		"transactional.id", NULL};
+	for (const char *const *o = owned; *o; o++)
+		if (!strcmp(key, *o))
+			return 1;
+	return 0;
+}
+
 static void read_kafka(const struct config_reader *r, struct worker_config *w,
 		       const struct ynode *map)
 {
@@ -421,6 +439,13 @@ static void read_kafka(const struct config_reader *r, struct worker_config *w,
 		/* No echo of the value: kafka holds passwords. */
 		if (kid->type != YNODE_SCALAR || ytree_is_null(kid)) {
 			config_expected(r, kid, field, "a scalar value");
+			continue;
+		}
+		if (host_owned(kid->key)) {
+			diags_add(r->d, r->file, kid->key_line, kid->key_col,
+				  "%s: set by sluice itself and cannot be "
+				  "changed here",
+				  field);
 			continue;
 		}
 		w->kafka[w->kafka_n++] = (struct kv){
@@ -475,6 +500,7 @@ enum worker_key {
 	W_LOG,
 	W_SHUTDOWN,
 	W_MEMORY,
+	W_OFFSETS_FLUSH,
 	W_COUNT
 };
 
@@ -489,6 +515,7 @@ static const char *const worker_keys[W_COUNT] = {
 	[W_LOG] = "log",
 	[W_SHUTDOWN] = "shutdown.timeout",
 	[W_MEMORY] = "memory.budget",
+	[W_OFFSETS_FLUSH] = "offsets.flush.interval",
 };
 
 static void read_worker_key(const struct config_reader *r,
@@ -530,6 +557,15 @@ static void read_worker_key(const struct config_reader *r,
 		break;
 	case W_MEMORY:
 		config_read_size(r, kid, kid->key, &w->memory_budget);
+		break;
+	case W_OFFSETS_FLUSH:
+		config_read_duration(r, kid, kid->key, &w->offsets_flush_ms);
+		if (w->offsets_flush_ms < 10) {
+			diags_add(r->d, r->file, kid->line, kid->col,
+				  "offsets.flush.interval: must be at least "
+				  "10ms");
+			w->offsets_flush_ms = 1000;
+		}
 		break;
 	}
 }

@@ -46,6 +46,7 @@ EXTRA_DIST += \
 	tests/config/plugins/unknown.yaml \
 	tests/config/plugins/unmapped.yaml \
 	tests/config/worker/bad.yaml \
+	tests/config/worker/host-owned.yaml \
 	tests/config/worker/empty.yaml \
 	tests/config/worker/env-unset.yaml \
 	tests/config/worker/env.yaml \

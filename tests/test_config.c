@@ -187,6 +187,30 @@ START_TEST(worker_every_error_at_once)
 }
 END_TEST
 
+/* Keys the host's delivery guarantees rest on cannot be overridden. */
+START_TEST(worker_host_owned_kafka_keys)
+{
+	const char *f = "worker/host-owned.yaml";
+	struct worker_config w;
+	ck_assert_int_eq(config_load_worker(&w, FIX("worker/host-owned.yaml"),
+					    &d),
+			 -1);
+	expect_count(3);
+	expect_diag(0, f, 1, 33,
+		    "kafka.enable.auto.commit: set by sluice itself and cannot "
+		    "be changed here");
+	expect_diag(1, f, 1, 61,
+		    "kafka.group.id: set by sluice itself and cannot be changed "
+		    "here");
+	expect_diag(2, f, 2, 25,
+		    "offsets.flush.interval: must be at least 10ms");
+	ck_assert_uint_eq(w.kafka_n, 1);
+	ck_assert_str_eq(w.kafka[0].key, "security.protocol");
+	ck_assert_int_eq(w.offsets_flush_ms, 1000);
+	config_free_worker(&w);
+}
+END_TEST
+
 START_TEST(worker_env_expanded)
 {
 	struct worker_config w;
@@ -777,6 +801,7 @@ static Suite *config_suite(void)
 	tcase_add_test(w, worker_one_relative_path);
 	tcase_add_test(w, worker_not_a_map);
 	tcase_add_test(w, worker_every_error_at_once);
+	tcase_add_test(w, worker_host_owned_kafka_keys);
 	tcase_add_test(w, worker_env_expanded);
 	tcase_add_test(w, worker_env_unset);
 	tcase_add_test(w, worker_missing_file);
