@@ -10,7 +10,7 @@
 #include "worker.h"
 
 static const char usage[] =
-	"Usage: sluice run [-c FILE] [-d DIR] [-p DIR]...\n"
+	"Usage: sluice run [-c FILE] [-d DIR] [-p DIR]... [-t MODE]\n"
 	"\n"
 	"Runs the worker: every connector of the connectors directory, until\n"
 	"SIGTERM or SIGINT (drain, flush, commit, exit; a second signal exits\n"
@@ -21,6 +21,8 @@ static const char usage[] =
 	"  -d, --connectors DIR    connector files (default: connectors.dir)\n"
 	"  -p, --plugin-path DIR   where plugins are (repeatable; replaces\n"
 	"                          plugin.path)\n"
+	"  -t, --trigger MODE      continuous (default) or available-now:\n"
+	"                          process what is there, then stop\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Exit codes: 0 stopped cleanly, 1 a task failed or shutdown timed\n"
@@ -30,7 +32,7 @@ static const char usage[] =
 int cmd_run(int argc, char **argv)
 {
 	struct setup_args a;
-	int r = setup_parse_args(&a, argc, argv, usage, 0);
+	int r = setup_parse_args(&a, argc, argv, usage, 1);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (optind < argc) {

@@ -10,7 +10,7 @@
 #include "setup.h"
 
 static const char usage[] =
-	"Usage: sluice validate [-c FILE] [-d DIR] [-p DIR]...\n"
+	"Usage: sluice validate [-c FILE] [-d DIR] [-p DIR]... [-t MODE]\n"
 	"\n"
 	"Checks the worker file, the plugins on plugin.path and every\n"
 	"connector file, and prints every problem as file:line:column.\n"
@@ -20,6 +20,8 @@ static const char usage[] =
 	"  -d, --connectors DIR    connector files (default: connectors.dir)\n"
 	"  -p, --plugin-path DIR   where plugins are (repeatable; replaces\n"
 	"                          plugin.path)\n"
+	"  -t, --trigger MODE      continuous (default) or available-now:\n"
+	"                          process what is there, then stop\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Exit codes: 0 every file is valid, 2 bad command line, 3 problems.\n";
@@ -27,7 +29,7 @@ static const char usage[] =
 int cmd_validate(int argc, char **argv)
 {
 	struct setup_args a;
-	int r = setup_parse_args(&a, argc, argv, usage, 0);
+	int r = setup_parse_args(&a, argc, argv, usage, 1);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (optind < argc) {

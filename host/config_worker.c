@@ -26,6 +26,8 @@
  *   log.progress.interval  duration, default 5s
  *   shutdown.timeout       duration, default 30s
  *   memory.budget          size, default 256MiB
+ *   trigger                continuous (default) | available-now: process
+ *                          what is there, then stop
  *   offsets.flush.interval duration, default 1s: how often source
  *                          positions and consumer offsets are committed
  *
@@ -415,11 +417,16 @@ static void read_partitions(const struct config_reader *r,
 /* Properties the host's guarantees rest on (offsets, delivery). */
 static int host_owned(const char *key)
 {
-	static const char *const owned[] = {
-		"bootstrap.servers", "metadata.broker.list", "group.id",
-		"enable.auto.commit", "enable.auto.offset.store",
-		"enable.idempotence", "acks", "request.required.acks",
-		"transactional.id", NULL};
+	static const char *const owned[] = {"bootstrap.servers",
+					    "metadata.broker.list",
+					    "group.id",
+					    "enable.auto.commit",
+					    "enable.auto.offset.store",
+					    "enable.idempotence",
+					    "acks",
+					    "request.required.acks",
+					    "transactional.id",
+					    NULL};
 	for (const char *const *o = owned; *o; o++)
 		if (!strcmp(key, *o))
 			return 1;
@@ -501,6 +508,7 @@ enum worker_key {
 	W_SHUTDOWN,
 	W_MEMORY,
 	W_OFFSETS_FLUSH,
+	W_TRIGGER,
 	W_COUNT
 };
 
@@ -516,6 +524,7 @@ static const char *const worker_keys[W_COUNT] = {
 	[W_SHUTDOWN] = "shutdown.timeout",
 	[W_MEMORY] = "memory.budget",
 	[W_OFFSETS_FLUSH] = "offsets.flush.interval",
+	[W_TRIGGER] = "trigger",
 };
 
 static void read_worker_key(const struct config_reader *r,
@@ -558,6 +567,14 @@ static void read_worker_key(const struct config_reader *r,
 	case W_MEMORY:
 		config_read_size(r, kid, kid->key, &w->memory_budget);
 		break;
+	case W_TRIGGER: {
+		static const char *const modes[] = {"continuous",
+						    "available-now", NULL};
+		int v;
+		if (!config_read_choice(r, kid, kid->key, modes, &v))
+			w->trigger_once = v;
+		break;
+	}
 	case W_OFFSETS_FLUSH:
 		config_read_duration(r, kid, kid->key, &w->offsets_flush_ms);
 		if (w->offsets_flush_ms < 10) {

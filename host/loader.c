@@ -30,6 +30,7 @@
  * append a line here whenever plugin.h appends a field. */
 static const size_t min_size[SLUICE_ABI_MINOR + 1] = {
 	[0] = END_OF(tick),
+	[1] = END_OF(check),
 };
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -388,4 +389,9 @@ void registry_free(struct plugin_registry *reg)
 		loader_close(&reg->v[i]);
 	free(reg->v);
 	*reg = (struct plugin_registry){0};
+}
+
+plugin_check_fn loader_check_fn(const struct sluice_plugin *p)
+{
+	return p->struct_size >= END_OF(check) ? p->check : NULL;
 }

@@ -46,4 +46,12 @@ void registry_free(struct plugin_registry *reg);
 
 const char *loader_kind_name(enum sluice_kind kind); /* "source", ... */
 
+typedef enum sluice_status (*plugin_check_fn)(struct sluice_task *t,
+					      const struct sluice_host *host,
+					      unsigned flags);
+
+/* The plugin's check callback when its descriptor is new enough to have
+ * one (ABI 1.1), else NULL. */
+plugin_check_fn loader_check_fn(const struct sluice_plugin *p);
+
 #endif

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "connector.h"
+#include "task.h"
 
 void setup_args_free(struct setup_args *a)
 {
@@ -34,7 +36,7 @@ int setup_parse_args(struct setup_args *a, int argc, char **argv,
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":c:d:p:h", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":c:d:p:t:h", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'c':
@@ -55,6 +57,15 @@ int setup_parse_args(struct setup_args *a, int argc, char **argv,
 		case 't':
 			if (!want_trigger)
 				goto unknown;
+			if (strcmp(optarg, "continuous") &&
+			    strcmp(optarg, "available-now")) {
+				fprintf(stderr,
+					"sluice: --trigger takes continuous or "
+					"available-now, not '%s'\n\n%s",
+					optarg, usage);
+				setup_args_free(a);
+				return -1;
+			}
 			a->trigger = optarg;
 			break;
 		case 'h':
@@ -62,7 +73,8 @@ int setup_parse_args(struct setup_args *a, int argc, char **argv,
 			setup_args_free(a);
 			return 1;
 		case ':':
-			fprintf(stderr, "sluice: option '%s' needs a value\n\n%s",
+			fprintf(stderr,
+				"sluice: option '%s' needs a value\n\n%s",
 				argv[optind - 1], usage);
 			setup_args_free(a);
 			return -1;
@@ -91,6 +103,8 @@ const char *setup_worker_file(const struct setup_args *a)
 /* Command-line values win over the worker file's. */
 static void apply_overrides(struct worker_config *w, const struct setup_args *a)
 {
+	if (a->trigger)
+		w->trigger_once = !strcmp(a->trigger, "available-now");
 	if (a->connectors_dir) {
 		free(w->connectors_dir);
 		w->connectors_dir = strdup(a->connectors_dir);
@@ -113,8 +127,8 @@ static void apply_overrides(struct worker_config *w, const struct setup_args *a)
 	}
 }
 
-int setup_load(struct setup *s, const struct setup_args *a,
-	       int load_connectors, struct diags *d)
+int setup_load(struct setup *s, const struct setup_args *a, int load_connectors,
+	       struct diags *d)
 {
 	*s = (struct setup){0};
 	const char *wf = setup_worker_file(a);
@@ -135,6 +149,9 @@ int setup_load(struct setup *s, const struct setup_args *a,
 		rc = -1;
 	if (config_check_plugins(&s->connectors, &s->plugins, d) != 0)
 		rc = -1;
+	/* Cross-field checks only make sense on options that parsed. */
+	if (rc == 0 && setup_check(s, s->worker.trigger_once, d) != 0)
+		rc = -1;
 	return rc;
 }
 
@@ -143,4 +160,49 @@ void setup_free(struct setup *s)
 	config_free_connectors(&s->connectors);
 	registry_free(&s->plugins);
 	config_free_worker(&s->worker);
+}
+
+/* One plugin's check, on a throw-away task that offers the options. */
+static int check_one(struct connector_config *cfg, const struct plugin *pl,
+		     const struct optset *opts, const char *what,
+		     unsigned flags, struct diags *d)
+{
+	plugin_check_fn check = loader_check_fn(pl->desc);
+	if (!check)
+		return 0;
+	struct connector c = {.cfg = cfg, .tasks_n = cfg->tasks_max};
+	struct sluice_task t = {.conn = &c, .opts = opts};
+	snprintf(t.who, sizeof(t.who), "%s", cfg->name);
+	if (check(&t, &task_host_api, flags) == SLUICE_OK)
+		return 0;
+	diags_add(d, cfg->file, cfg->plugin_line, cfg->plugin_col,
+		  "%s: plugin '%s' refuses this configuration: %s", what,
+		  pl->desc->name,
+		  t.call_error[0] ? t.call_error : "no reason given");
+	return -1;
+}
+
+int setup_check(struct setup *s, int bounded, struct diags *d)
+{
+	unsigned flags = bounded ? SLUICE_CHECK_BOUNDED : 0;
+	int rc = 0;
+	for (size_t i = 0; i < s->connectors.n; i++) {
+		struct connector_config *cfg = s->connectors.v[i];
+		const struct plugin *pl =
+			registry_find(&s->plugins, cfg->plugin);
+		if (!pl)
+			continue;
+		if (check_one(cfg, pl, &cfg->opts, "config", flags, d))
+			rc = -1;
+		for (size_t j = 0; j < cfg->transforms_n; j++) {
+			const struct plugin *tp = registry_find(
+				&s->plugins, cfg->transforms[j].plugin);
+			char what[40];
+			snprintf(what, sizeof(what), "transforms[%zu]", j);
+			if (tp && check_one(cfg, tp, &cfg->transforms[j].opts,
+					    what, 0, d))
+				rc = -1;
+		}
+	}
+	return rc;
 }

@@ -42,4 +42,10 @@ int setup_load(struct setup *s, const struct setup_args *a,
 	       int load_connectors, struct diags *d);
 void setup_free(struct setup *s);
 
+/* Runs each plugin's check callback (ABI 1.1) on its connector's options
+ * and on every transforms stage; a refusal is a diagnostic at the
+ * connector's `plugin` value. With `bounded`, sources must end by
+ * themselves (a triggered run). Returns 0 or -1. */
+int setup_check(struct setup *s, int bounded, struct diags *d);
+
 #endif

@@ -29,6 +29,8 @@
  *        callbacks, host table (log, set_error, identity, typed option
  *        getters, emit, emit_source, source_position, reject, counters,
  *        request_flush).
+ *   1.1  descriptor: check() for what the option table cannot express,
+ *        run by `sluice validate` and before a run; SLUICE_CHECK_BOUNDED.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -41,7 +43,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 0
+#define SLUICE_ABI_MINOR 1
 
 /* Name of the one symbol a plugin exports. */
 #define SLUICE_PLUGIN_ENTRY "sluice_plugin_entry"
@@ -286,7 +288,20 @@ struct sluice_plugin {
 	 * clock, for time-driven work (idle flushes, summaries). */
 	enum sluice_status (*tick)(void *state, struct sluice_task *t,
 				   int64_t now_ms);
+
+	/* 1.1. Any kind, optional: checks what the option table cannot
+	 * express (one option against another) when the configuration is
+	 * validated, before any open. Only the option getters, log and
+	 * set_error may be called. `flags` holds SLUICE_CHECK_BOUNDED when
+	 * the run must end by itself (`--trigger available-now`): a source
+	 * that would never answer DONE must refuse then. Returns OK, or
+	 * FATAL with the reason set. */
+	enum sluice_status (*check)(struct sluice_task *t,
+				    const struct sluice_host *host,
+				    unsigned flags);
 };
+
+#define SLUICE_CHECK_BOUNDED 0x1u
 
 #define SLUICE_PLUGIN_EXPORT(descriptor)                                       \
 	__attribute__((visibility("default"))) const struct sluice_plugin *    \

@@ -274,6 +274,31 @@ static int read_position(struct source *s, struct sluice_task *t)
 	return 0;
 }
 
+/* What the option table cannot say, reported by `sluice validate`: the
+ * same readers open uses, on a throw-away source. */
+static enum sluice_status
+faker_check(struct sluice_task *t, const struct sluice_host *h, unsigned flags)
+{
+	if ((flags & SLUICE_CHECK_BOUNDED) &&
+	    h->opt_int(t, "max.events") == 0) {
+		h->set_error(t, "max.events is 0 (endless), but a triggered "
+				"run needs a source that ends: set max.events");
+		return SLUICE_FATAL;
+	}
+	struct source *s = calloc(1, sizeof *s);
+	if (!s) {
+		h->set_error(t, "out of memory");
+		return SLUICE_FATAL;
+	}
+	s->host = h;
+	int bad = faker_gen_init(&s->gen, (uint64_t)h->opt_int(t, "seed"), 0,
+				 1) ||
+		  read_categories(s, t) || read_currencies(s, t) ||
+		  read_anomalies(s, t) || read_clock(s, t);
+	source_free(s);
+	return bad ? SLUICE_FATAL : SLUICE_OK;
+}
+
 static enum sluice_status faker_open(struct sluice_task *t,
 				     const struct sluice_host *h, void **state)
 {
@@ -444,6 +469,7 @@ static const struct sluice_plugin source_faker = {
 	.open = faker_open,
 	.close = faker_close,
 	.poll = faker_poll,
+	.check = faker_check,
 };
 
 SLUICE_PLUGIN_EXPORT(source_faker)
