@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kafka.h"
 #include "log.h"
 #include "task_kafka.h"
 #include "worker.h"
@@ -64,13 +65,21 @@ static void task_free(struct sluice_task *t)
 	const struct sluice_plugin *p = t->conn->plugin;
 	if (t->opened && p->close)
 		p->close(t->state);
+	/* Partition lists from a client may hold references into it: they
+	 * go first, or its destroy waits for them. */
+	if (t->ends)
+		rd_kafka_topic_partition_list_destroy(t->ends);
+	if (t->ends_base)
+		rd_kafka_topic_partition_list_destroy(t->ends_base);
 	if (t->consumer)
-		rd_kafka_destroy(t->consumer);
+		kafka_destroy_bounded(t->consumer, 5000, t->who);
 	if (t->producer)
-		rd_kafka_destroy(t->producer);
+		kafka_destroy_bounded(t->producer, 5000, t->who);
 	task_staged_clear(t);
 	free(t->staged);
 	tracker_set_free(&t->trackers);
+	free(t->by_output);
+
 	if (p->kind == SLUICE_KIND_SINK)
 		task_sink_state_free(t->kind_state);
 	else if (p->kind == SLUICE_KIND_TRANSFORM)
@@ -89,6 +98,9 @@ static struct sluice_task *task_new(struct connector *c, int id, char *err,
 	t->conn = c;
 	t->id = id;
 	t->opts = &c->cfg->opts;
+	t->by_output = calloc((size_t)c->outputs_n + 1, sizeof(*t->by_output));
+	if (!t->by_output)
+		abort();
 	snprintf(t->who, sizeof(t->who), "%s/%d", c->cfg->name, id);
 	atomic_init(&t->stop, 0);
 	atomic_init(&t->final_committed, 0);

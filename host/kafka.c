@@ -3,9 +3,12 @@
  */
 #include "kafka.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -143,8 +146,10 @@ int kafka_ensure_topics(const struct worker_config *w, const char *bootstraps,
 			rd_kafka_CreateTopics_result_topics(res, &cnt);
 		rc = 0;
 		for (size_t i = 0; i < cnt; i++) {
-			rd_kafka_resp_err_t te = rd_kafka_topic_result_error(tr[i]);
-			if (te && te != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+			rd_kafka_resp_err_t te =
+				rd_kafka_topic_result_error(tr[i]);
+			if (te &&
+			    te != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
 				snprintf(err, errlen, "creating topic '%s': %s",
 					 rd_kafka_topic_result_name(tr[i]),
 					 rd_kafka_topic_result_error_string(
@@ -163,4 +168,45 @@ out:
 	rd_kafka_queue_destroy(q);
 	rd_kafka_destroy(rk);
 	return rc;
+}
+
+struct destroyer {
+	rd_kafka_t *rk;
+	atomic_int done;
+};
+
+static void *destroy_main(void *arg)
+{
+	struct destroyer *d = arg;
+	rd_kafka_destroy(d->rk);
+	atomic_store(&d->done, 1);
+	return NULL;
+}
+
+void kafka_destroy_bounded(rd_kafka_t *rk, int timeout_ms, const char *who)
+{
+	struct destroyer *d = calloc(1, sizeof(*d));
+	pthread_t th;
+	if (!d)
+		abort();
+	d->rk = rk;
+	if (pthread_create(&th, NULL, destroy_main, d)) {
+		rd_kafka_destroy(rk);
+		free(d);
+		return;
+	}
+	for (int waited = 0; waited < timeout_ms && !atomic_load(&d->done);
+	     waited += 10)
+		nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+	if (atomic_load(&d->done)) {
+		pthread_join(th, NULL);
+		free(d);
+		return;
+	}
+	/* d stays with the detached thread. */
+	pthread_detach(th);
+	log_msg(SLUICE_LOG_WARN, who,
+		"kafka client did not shut down within %d ms (a group request "
+		"is still in flight); leaving it to the process exit",
+		timeout_ms);
 }

@@ -25,6 +25,13 @@ int kafka_ensure_topics(const struct worker_config *w, const char *bootstraps,
 			char *const *topics, size_t n, int timeout_ms,
 			char *err, size_t errlen);
 
+/* rd_kafka_destroy, given at most timeout_ms: a consumer whose JoinGroup
+ * is still in flight (another member left at the same moment) can block
+ * its destroy for the whole rebalance timeout, minutes, although its
+ * offsets were committed and nothing is left to do. After the timeout
+ * the handle is left to the process exit, with a warning. */
+void kafka_destroy_bounded(rd_kafka_t *rk, int timeout_ms, const char *who);
+
 /* Partitions configured for a topic sluice creates. */
 int kafka_partitions_for(const struct worker_config *w, const char *topic);
 

@@ -32,5 +32,6 @@ libsluicehost_la_SOURCES += \
 	host/task_source.c host/task_sink.c host/task_transform.c \
 	host/connector.c host/connector.h \
 	host/reload.c host/reload.h \
+	host/trigger.c host/trigger.h \
 	host/worker.c host/worker.h
 sluice_SOURCES += host/cmd_run.c host/cmd_validate.c host/cmd_plugins.c

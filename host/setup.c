@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "connector.h"
 #include "task.h"
+#include "trigger.h"
 
 void setup_args_free(struct setup_args *a)
 {
@@ -151,6 +152,9 @@ int setup_load(struct setup *s, const struct setup_args *a, int load_connectors,
 		rc = -1;
 	/* Cross-field checks only make sense on options that parsed. */
 	if (rc == 0 && setup_check(s, s->worker.trigger_once, d) != 0)
+		rc = -1;
+	if (s->worker.trigger_once &&
+	    trigger_check_cycles(&s->connectors, d) != 0)
 		rc = -1;
 	return rc;
 }

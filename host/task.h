@@ -56,6 +56,15 @@ struct sluice_task {
 	pthread_t thread;
 	int started;
 	atomic_int stop; /* 1: stop requested */
+	/* Triggered runs (trigger.c): upstream finished; the ends of the
+	 * assigned partitions and their committed offsets when fixed. */
+	atomic_int drain;
+	atomic_int trigger_done; /* committed up to the ends */
+	int assigned_once;
+	rd_kafka_topic_partition_list_t *ends, *ends_base;
+	/* Records produced per output of the connector (outputs_n). */
+	atomic_uint_fast64_t *by_output;
+
 	/* Consumers: the final commit is done (task_leave_group). */
 	atomic_int final_committed;
 	atomic_int state_;     /* enum task_state */

@@ -12,6 +12,7 @@
 #include "connector.h"
 #include "log.h"
 #include "task_kafka.h"
+#include "trigger.h"
 #include "worker.h"
 
 #define BATCH_MAX 1000
@@ -145,7 +146,9 @@ void task_sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		calloc(parts->cnt ? (size_t)parts->cnt : 1, sizeof(*pp));
 	if (!pp)
 		abort();
+	trigger_forget(t);
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		t->assigned_once = 1;
 		task_apply_assignment(t, err, parts);
 		rd_kafka_committed(t->consumer, parts, 10000);
 		s->v = realloc(s->v,
@@ -247,6 +250,13 @@ static int put_batch(struct sluice_task *t, struct sink *s, size_t n)
 	return 0;
 }
 
+static int64_t sink_committed(struct sluice_task *t, const char *topic,
+			      int32_t partition)
+{
+	const struct owned *o = owned_find(t->kind_state, topic, partition);
+	return o ? o->committed : -1;
+}
+
 void *task_sink_main(void *arg)
 {
 	struct sluice_task *t = arg;
@@ -257,6 +267,7 @@ void *task_sink_main(void *arg)
 		interval = 1000;
 	int64_t next_flush = worker_now_ms() + interval;
 	int64_t next_tick = worker_now_ms() + 1000;
+	int finished = 0;
 
 	while (!atomic_load(&t->stop) &&
 	       atomic_load(&t->state_) == TASK_RUNNING) {
@@ -303,13 +314,24 @@ void *task_sink_main(void *arg)
 		}
 		if (t->producer)
 			rd_kafka_poll(t->producer, 0);
+		if (!atomic_load(&t->trigger_done) && trigger_consumed_all(t)) {
+			if (flush_commit(t, s, NULL, 1))
+				break;
+			atomic_store(&t->trigger_done,
+				     trigger_committed_all(t, sink_committed));
+		}
+		if (atomic_load(&t->trigger_done) && trigger_siblings_done(t)) {
+			finished = 1;
+			break;
+		}
 	}
-	if (atomic_load(&t->state_) == TASK_RUNNING)
+	if (atomic_load(&t->state_) == TASK_RUNNING && !finished)
 		flush_commit(t, s, NULL, 1);
 	/* Leaving the group revokes what is left (flushed above). */
 	task_leave_group(t);
 	if (atomic_load(&t->state_) == TASK_RUNNING)
-		atomic_store(&t->state_, TASK_STOPPED);
+		atomic_store(&t->state_,
+			     finished ? TASK_FINISHED : TASK_STOPPED);
 	return NULL;
 }
 

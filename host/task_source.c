@@ -49,6 +49,7 @@ static int produce_staged(struct sluice_task *t)
 		struct staged_record *r = &t->staged[i];
 		size_t idx = tracker_get(&t->trackers, r->source_partition, -1);
 		uint64_t seq = tracker_push(&t->trackers, idx, 0, r->position, 1);
+		atomic_fetch_add(&t->by_output[r->output], 1);
 		if (task_produce(t, t->conn->output_topics[r->output], r,
 				 tracker_ref(idx, seq)) != 0)
 			return -1;

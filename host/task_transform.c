@@ -12,6 +12,7 @@
 #include "connector.h"
 #include "log.h"
 #include "task_kafka.h"
+#include "trigger.h"
 #include "worker.h"
 
 /* Stop consuming while this many emitted records are unacknowledged. */
@@ -79,7 +80,9 @@ void task_transform_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		pp[i] = (struct sluice_partition){parts->elems[i].topic,
 						  parts->elems[i].partition,
 						  parts->elems[i].offset};
+	trigger_forget(t);
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		t->assigned_once = 1;
 		task_apply_assignment(t, err, parts);
 		log_msg(SLUICE_LOG_INFO, t->who, "assigned %d partition%s",
 			parts->cnt, parts->cnt == 1 ? "" : "s");
@@ -178,6 +181,7 @@ static int process_one(struct sluice_task *t, struct transform *x,
 		if (r->partition < 0 && !r->key && np > 0)
 			r->partition = in.partition % np;
 		tracker_add_pending(&t->trackers, idx, 1);
+		atomic_fetch_add(&t->by_output[r->output], 1);
 		rc = task_produce(t, t->conn->output_topics[r->output], r, ref);
 	}
 	task_staged_clear(t);
@@ -187,6 +191,16 @@ release:
 	if (rc == 0)
 		tracker_ack(&t->trackers, ref);
 	return rc;
+}
+
+static int64_t transform_committed(struct sluice_task *t, const char *topic,
+				   int32_t partition)
+{
+	long i = tracker_find(&t->trackers, topic, partition);
+	if (i < 0)
+		return -1;
+	const struct tracker *tr = &t->trackers.v[i];
+	return tr->has_done && !tr->dirty ? tr->done_mark + 1 : -1;
 }
 
 void *task_transform_main(void *arg)
@@ -199,6 +213,7 @@ void *task_transform_main(void *arg)
 		interval = 1000;
 	int64_t next_commit = worker_now_ms() + interval;
 	int64_t next_tick = worker_now_ms() + 1000;
+	int finished = 0;
 	lookup_partitions(t, x);
 
 	while (!atomic_load(&t->stop) &&
@@ -251,6 +266,17 @@ void *task_transform_main(void *arg)
 					break;
 			task_staged_clear(t);
 		}
+		if (!atomic_load(&t->trigger_done) &&
+		    t->trackers.pending_total == 0 && trigger_consumed_all(t)) {
+			commit_done(t, NULL);
+			atomic_store(
+				&t->trigger_done,
+				trigger_committed_all(t, transform_committed));
+		}
+		if (atomic_load(&t->trigger_done) && trigger_siblings_done(t)) {
+			finished = 1;
+			break;
+		}
 	}
 	wait_acked(t);
 	if (t->delivery_failed)
@@ -260,7 +286,8 @@ void *task_transform_main(void *arg)
 	task_leave_group(t);
 	rd_kafka_flush(t->producer, 1000);
 	if (atomic_load(&t->state_) == TASK_RUNNING)
-		atomic_store(&t->state_, TASK_STOPPED);
+		atomic_store(&t->state_,
+			     finished ? TASK_FINISHED : TASK_STOPPED);
 	return NULL;
 }
 

@@ -20,6 +20,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "reload.h"
+#include "trigger.h"
 
 int64_t worker_now_ms(void)
 {
@@ -188,6 +189,39 @@ static void progress(struct worker *w, int64_t elapsed_ms)
 	}
 }
 
+/* The closing lines: per connector what it did, per output, and for a
+ * failed task why. */
+static void summary(struct worker *w, int64_t elapsed_ms)
+{
+	for (size_t i = 0; i < w->conns_n; i++) {
+		struct connector *c = w->conns[i];
+		uint64_t in, out, failed, dlq;
+		int64_t lag;
+		int ft;
+		connector_totals(c, &in, &out, &failed, &dlq, &lag, &ft);
+		char outs[512] = "";
+		size_t pos = 0;
+		for (int o = 0; o < c->outputs_n && pos < sizeof(outs); o++) {
+			uint64_t n = 0;
+			for (int k = 0; k < c->tasks_n; k++)
+				n += atomic_load(&c->tasks[k]->by_output[o]);
+			pos += (size_t)snprintf(outs + pos, sizeof(outs) - pos,
+						", %s %llu", c->output_names[o],
+						(unsigned long long)n);
+		}
+		log_msg(SLUICE_LOG_INFO, c->cfg->name,
+			"summary: in %llu, out %llu%s, failed %llu, "
+			"dead-lettered %llu, %.1f s",
+			(unsigned long long)in, (unsigned long long)out, outs,
+			(unsigned long long)failed, (unsigned long long)dlq,
+			(double)elapsed_ms / 1000.0);
+		for (int k = 0; k < c->tasks_n; k++)
+			if (atomic_load(&c->tasks[k]->state_) == TASK_FAILED)
+				log_msg(SLUICE_LOG_ERROR, c->tasks[k]->who,
+					"FAILED: %s", c->tasks[k]->error);
+	}
+}
+
 /* After the first stop signal, a second one ends the process at once. */
 static void *second_signal(void *arg)
 {
@@ -228,6 +262,7 @@ int worker_run(struct setup *s, const struct setup_args *a)
 	signal(SIGPIPE, SIG_IGN);
 
 	int rc = EXIT_OK;
+	int64_t started = worker_now_ms();
 	offsets_init(&w.offsets, s->worker.offsets_topic);
 	if (start_kafka(&w)) {
 		rc = EXIT_KAFKA;
@@ -256,6 +291,7 @@ int worker_run(struct setup *s, const struct setup_args *a)
 	log_msg(SLUICE_LOG_INFO, NULL, "worker running %zu connector%s",
 		w.conns_n, w.conns_n == 1 ? "" : "s");
 
+	started = worker_now_ms();
 	int64_t interval = s->worker.progress_interval_ms;
 	if (interval <= 0)
 		interval = 5000;
@@ -269,8 +305,16 @@ int worker_run(struct setup *s, const struct setup_args *a)
 				sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			break;
 		}
-		if (sig == SIGHUP)
+		if (sig == SIGHUP && !s->worker.trigger_once)
 			reload_connectors(&w);
+		if (s->worker.trigger_once) {
+			trigger_release(&w);
+			if (trigger_all_done(&w)) {
+				log_msg(SLUICE_LOG_INFO, NULL,
+					"triggered run: every task finished");
+				break;
+			}
+		}
 		int64_t now = worker_now_ms();
 		if (now - last >= interval) {
 			progress(&w, now - last);
@@ -282,7 +326,7 @@ stop:;
 	pthread_create(&watcher, NULL, second_signal, &set);
 	pthread_detach(watcher);
 	worker_stop_connectors(&w, w.conns, w.conns_n);
-	progress(&w, 0);
+	summary(&w, worker_now_ms() - started);
 	if (rc == EXIT_OK && any_failed(&w))
 		rc = EXIT_FAILURE_RUN;
 	for (size_t i = 0; i < w.conns_n; i++)

@@ -1,0 +1,196 @@
+/*
+ * trigger.c - triggered runs (see trigger.h).
+ */
+#include "trigger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "connector.h"
+#include "log.h"
+#include "task.h"
+#include "worker.h"
+
+/* Does connector a write a topic connector b reads? */
+static int feeds(const struct connector_config *a,
+		 const struct connector_config *b)
+{
+	for (size_t i = 0; i < a->outputs_n; i++)
+		for (size_t j = 0; j < b->topics_n; j++)
+			if (a->outputs[i].topic &&
+			    !strcmp(a->outputs[i].topic, b->topics[j]))
+				return 1;
+	return 0;
+}
+
+/* Can connector `to` be reached from `from` by following the topics? */
+static int reaches(const struct connector_list *l, size_t from, size_t to,
+		   char *seen)
+{
+	for (size_t next = 0; next < l->n; next++) {
+		if (!l->v[next] || !feeds(l->v[from], l->v[next]))
+			continue;
+		if (next == to)
+			return 1;
+		if (!seen[next]) {
+			seen[next] = 1;
+			if (reaches(l, next, to, seen))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int trigger_check_cycles(const struct connector_list *l, struct diags *d)
+{
+	int rc = 0;
+	char *seen = calloc(l->n + 1, 1);
+	if (!seen)
+		abort();
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->v[i])
+			continue;
+		memset(seen, 0, l->n + 1);
+		if (!reaches(l, i, i, seen))
+			continue;
+		const struct connector_config *c = l->v[i];
+		diags_add(d, c->file, c->line, c->col,
+			  "connector '%s' is on a cycle of topics (what it "
+			  "writes comes back to what it reads), so a triggered "
+			  "run could never end",
+			  c->name);
+		rc = -1;
+	}
+	free(seen);
+	return rc;
+}
+
+static int connector_finished(const struct connector *c)
+{
+	for (int i = 0; i < c->tasks_n; i++) {
+		int s = atomic_load(&c->tasks[i]->state_);
+		if (s != TASK_FINISHED && s != TASK_FAILED)
+			return 0;
+	}
+	return 1;
+}
+
+void trigger_release(struct worker *w)
+{
+	for (size_t i = 0; i < w->conns_n; i++) {
+		struct connector *c = w->conns[i];
+		if (c->plugin->kind == SLUICE_KIND_SOURCE || !c->tasks_n ||
+		    atomic_load(&c->tasks[0]->drain))
+			continue;
+		int ready = 1;
+		for (size_t j = 0; j < w->conns_n && ready; j++)
+			if (j != i && feeds(w->conns[j]->cfg, c->cfg) &&
+			    !connector_finished(w->conns[j]))
+				ready = 0;
+		if (!ready)
+			continue;
+		log_msg(SLUICE_LOG_INFO, c->cfg->name,
+			"upstream finished: reading up to the current end of "
+			"its input");
+		for (int k = 0; k < c->tasks_n; k++)
+			atomic_store(&c->tasks[k]->drain, 1);
+	}
+}
+
+int trigger_all_done(const struct worker *w)
+{
+	for (size_t i = 0; i < w->conns_n; i++)
+		if (!connector_finished(w->conns[i]))
+			return 0;
+	return 1;
+}
+
+int trigger_siblings_done(const struct sluice_task *t)
+{
+	const struct connector *c = t->conn;
+	for (int i = 0; i < c->tasks_n; i++) {
+		const struct sluice_task *o = c->tasks[i];
+		if (atomic_load(&o->state_) == TASK_RUNNING &&
+		    !atomic_load(&o->trigger_done))
+			return 0;
+	}
+	return 1;
+}
+
+void trigger_forget(struct sluice_task *t)
+{
+	atomic_store(&t->trigger_done, 0);
+	if (t->ends)
+		rd_kafka_topic_partition_list_destroy(t->ends);
+	t->ends = NULL;
+}
+
+/* Fixes the end (high watermark) of every assigned partition in
+ * t->ends, and its committed offset, in the same order, in t->ends_base. */
+static int fix_ends(struct sluice_task *t)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	if (rd_kafka_assignment(t->consumer, &a) || !a)
+		return -1;
+	for (int i = 0; i < a->cnt; i++) {
+		int64_t lo, hi;
+		if (rd_kafka_query_watermark_offsets(
+			    t->consumer, a->elems[i].topic,
+			    a->elems[i].partition, &lo, &hi, 10000)) {
+			rd_kafka_topic_partition_list_destroy(a);
+			return -1; /* try again on the next round */
+		}
+		a->elems[i].offset = hi;
+	}
+	rd_kafka_topic_partition_list_t *base =
+		rd_kafka_topic_partition_list_copy(a);
+	if (a->cnt && rd_kafka_committed(t->consumer, base, 10000)) {
+		rd_kafka_topic_partition_list_destroy(base);
+		rd_kafka_topic_partition_list_destroy(a);
+		return -1;
+	}
+	if (t->ends_base)
+		rd_kafka_topic_partition_list_destroy(t->ends_base);
+	t->ends = a;
+	t->ends_base = base;
+	for (int i = 0; i < a->cnt; i++)
+		log_msg(SLUICE_LOG_DEBUG, t->who, "%s[%d] ends at %lld",
+			a->elems[i].topic, a->elems[i].partition,
+			(long long)a->elems[i].offset);
+	return 0;
+}
+
+int trigger_consumed_all(struct sluice_task *t)
+{
+	if (!atomic_load(&t->drain) || !t->assigned_once)
+		return 0;
+	if (!t->ends && fix_ends(t))
+		return 0;
+	if (!t->ends->cnt)
+		return 1;
+	rd_kafka_topic_partition_list_t *pos =
+		rd_kafka_topic_partition_list_copy(t->ends);
+	int all = !rd_kafka_position(t->consumer, pos);
+	for (int i = 0; all && i < pos->cnt; i++) {
+		int64_t end = t->ends->elems[i].offset;
+		int64_t base = t->ends_base->elems[i].offset;
+		if (pos->elems[i].offset < end && base < end)
+			all = 0;
+	}
+	rd_kafka_topic_partition_list_destroy(pos);
+	return all;
+}
+
+int trigger_committed_all(struct sluice_task *t, trigger_committed_fn *fn)
+{
+	if (!t->ends)
+		return 0;
+	for (int i = 0; i < t->ends->cnt; i++) {
+		const rd_kafka_topic_partition_t *e = &t->ends->elems[i];
+		int64_t c = fn(t, e->topic, e->partition);
+		int64_t base = t->ends_base->elems[i].offset;
+		if ((c < 0 ? base : (c > base ? c : base)) < e->offset)
+			return 0;
+	}
+	return 1;
+}
