@@ -68,6 +68,8 @@ int trigger_check_cycles(const struct connector_list *l, struct diags *d)
 static int connector_finished(const struct connector *c)
 {
 	for (int i = 0; i < c->tasks_n; i++) {
+		if (!c->tasks[i])
+			continue;
 		int s = atomic_load(&c->tasks[i]->state_);
 		if (s != TASK_FINISHED && s != TASK_FAILED)
 			return 0;

@@ -204,7 +204,9 @@ static void summary(struct worker *w, int64_t elapsed_ms)
 		for (int o = 0; o < c->outputs_n && pos < sizeof(outs); o++) {
 			uint64_t n = 0;
 			for (int k = 0; k < c->tasks_n; k++)
-				n += atomic_load(&c->tasks[k]->by_output[o]);
+				if (c->tasks[k])
+					n += atomic_load(
+						&c->tasks[k]->by_output[o]);
 			pos += (size_t)snprintf(outs + pos, sizeof(outs) - pos,
 						", %s %llu", c->output_names[o],
 						(unsigned long long)n);
@@ -216,7 +218,8 @@ static void summary(struct worker *w, int64_t elapsed_ms)
 			(unsigned long long)failed, (unsigned long long)dlq,
 			(double)elapsed_ms / 1000.0);
 		for (int k = 0; k < c->tasks_n; k++)
-			if (atomic_load(&c->tasks[k]->state_) == TASK_FAILED)
+			if (c->tasks[k] &&
+			    atomic_load(&c->tasks[k]->state_) == TASK_FAILED)
 				log_msg(SLUICE_LOG_ERROR, c->tasks[k]->who,
 					"FAILED: %s", c->tasks[k]->error);
 	}
