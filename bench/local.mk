@@ -14,3 +14,4 @@ bench_faker_gen_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/source-faker
 bench: $(EXTRA_PROGRAMS)
 	./bench/faker-gen$(EXEEXT)
 .PHONY: bench
+include bench/bronze.mk

@@ -28,3 +28,4 @@ include tests/runtime.mk
 include tests/faker.mk
 include tests/runtime-tests.mk
 include tests/sink-s3.mk
+include tests/bronze.mk
