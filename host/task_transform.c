@@ -203,6 +203,29 @@ static int64_t transform_committed(struct sluice_task *t, const char *topic,
 	return tr->has_done && !tr->dirty ? tr->done_mark + 1 : -1;
 }
 
+/* The plugin's tick, with what it emits produced outside any input's
+ * window (a summary belongs to no input record). Returns 0 or -1. */
+static int run_tick(struct sluice_task *t)
+{
+	const struct sluice_plugin *p = t->conn->plugin;
+	t->staging_open = 1;
+	enum sluice_status st =
+		p->tick(t->state, t, (int64_t)time(NULL) * 1000);
+	t->staging_open = 0;
+	if (st == SLUICE_FATAL) {
+		task_staged_clear(t);
+		task_fail(t, "tick failed: %s", t->call_error);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < t->staged_n && !rc; i++)
+		rc = task_produce(t,
+				  t->conn->output_topics[t->staged[i].output],
+				  &t->staged[i], OPAQUE_UNTRACKED);
+	task_staged_clear(t);
+	return rc;
+}
+
 void *task_transform_main(void *arg)
 {
 	struct sluice_task *t = arg;
@@ -247,24 +270,8 @@ void *task_transform_main(void *arg)
 		}
 		if (p->tick && now >= next_tick) {
 			next_tick = now + 1000;
-			t->staging_open = 1;
-			enum sluice_status st = p->tick(
-				t->state, t, (int64_t)time(NULL) * 1000);
-			t->staging_open = 0;
-			if (st == SLUICE_FATAL) {
-				task_staged_clear(t);
-				task_fail(t, "tick failed: %s", t->call_error);
+			if (run_tick(t))
 				break;
-			}
-			/* Records a tick emits belong to no input. */
-			for (size_t i = 0; i < t->staged_n; i++)
-				if (task_produce(t,
-						 t->conn->output_topics
-							 [t->staged[i].output],
-						 &t->staged[i],
-						 OPAQUE_UNTRACKED))
-					break;
-			task_staged_clear(t);
 		}
 		if (!atomic_load(&t->trigger_done) &&
 		    t->trackers.pending_total == 0 && trigger_consumed_all(t)) {
@@ -278,6 +285,9 @@ void *task_transform_main(void *arg)
 			break;
 		}
 	}
+	/* A triggered run's last tick: summaries of the final interval. */
+	if (finished && p->tick)
+		run_tick(t);
 	wait_acked(t);
 	if (t->delivery_failed)
 		task_fail(t, "%s", t->delivery_error);
