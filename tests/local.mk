@@ -19,6 +19,12 @@ UNIT_TESTS = tests/test_units tests/test_ytree tests/test_options \
 check-valgrind:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)' SLUICE_VALGRIND=1
 
+# make distcheck with the unit and CLI tests only: the tarball builds,
+# installs and passes them on its own (scripts/test runs the rest).
+distcheck-quick:
+	$(MAKE) $(AM_MAKEFLAGS) distcheck TESTS='$(UNIT_TESTS) tests/test_cli'
+.PHONY: check-valgrind distcheck-quick
+
 include tests/config.mk
 include tests/loader.mk
 include tests/broker.mk
@@ -27,5 +33,5 @@ include tests/connectors.mk
 include tests/runtime.mk
 include tests/faker.mk
 include tests/runtime-tests.mk
-include tests/sink-s3.mk
+# include tests/sink-s3.mk  (issue 5, work in progress: not built yet)
 include tests/bronze.mk
