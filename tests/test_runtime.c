@@ -7,10 +7,13 @@
  * back, read committed offsets, and inject faults; one test uses
  * `bootstrap.servers: embedded` instead.
  *
- * Every wait is bounded and polls a condition every 100 ms. Spawned
- * workers get SIGKILL when the test process ends (PR_SET_PDEATHSIG), also
- * when an assertion ends it; teardown kills them too. On a failure the
- * tail of each worker log is printed and the directory is kept.
+ * Every wait for a condition is bounded and polls it every 100 ms; the
+ * only fixed waits are a broker outage itself and, after a SIGKILL, the
+ * broker's session timeout (see test_sigkill). Spawned workers get
+ * SIGKILL when the test process ends (PR_SET_PDEATHSIG), also when an
+ * assertion or a timeout ends it; teardown kills them too. On a failed
+ * assertion the tail of each worker log is printed and the directory is
+ * kept (RT_KEEP=1 keeps it always). CK_RUN_CASE=<name> runs one test.
  */
 #include <check.h>
 #include <errno.h>
@@ -45,6 +48,7 @@
 
 /* Kafka protocol API keys (the public headers do not name them). */
 #define API_PRODUCE 0
+#define API_FETCH 1
 #define API_OFFSET_COMMIT 8
 
 /* The worker's offsets.flush.interval (default; also how often sinks and
@@ -876,14 +880,11 @@ static void note(struct tally *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Per (topic, partition): which offsets were seen, for repeats and
- * holes; the last new offset and, per source partition, the last
- * (seq, copy), for order. */
+/* Per (topic, partition), over all sets: which offsets were seen, for
+ * repeats and holes. */
 struct pstate {
 	unsigned char *seen;
 	int64_t seen_cap, max;
-	int64_t last_offset;
-	int64_t last_key[4][8]; /* [task][spart]: seq * 128 + copy */
 };
 
 static int seen_test_set(struct pstate *ps, int64_t off)
@@ -1734,9 +1735,18 @@ START_TEST(test_rebalance)
 		 "worker b got no partition within 30 s");
 	RT_CHECK(wait_lines(fb, 100, 20000), "worker b wrote %zu lines",
 		 file_lines(fb));
-	int a_share = owned_now(a->log, "rb-sink/0");
-	RT_CHECK(a_share > 0 && a_share < 4, "worker a kept %d partitions",
-		 a_share);
+	/* The two share the partitions. */
+	int64_t deadline = now_ms() + 20000;
+	for (;;) {
+		int a_share = owned_now(a->log, "rb-sink/0");
+		int b_share = owned_now(b->log, "rb-sink/0");
+		if (a_share > 0 && b_share > 0 && a_share + b_share == 4)
+			break;
+		RT_CHECK(now_ms() < deadline,
+			 "workers a and b own %d and %d partitions", a_share,
+			 b_share);
+		nap_ms(100);
+	}
 	stop_ok(b);
 	int64_t at_leave = total_watermark("rb", 4);
 	RT_CHECK(at_leave < (int64_t)shape_total(&sh),
@@ -1860,13 +1870,18 @@ START_TEST(test_broker_down)
 END_TEST
 
 /*
- * Injected request errors mid-stream: Produce requests fail (not leader,
- * timed out, disconnect, not enough replicas) and OffsetCommit requests
- * fail (coordinator moved or unavailable, timed out, loading). The errors
- * are all consumed, nothing fails, and every record arrives. (Not with a
- * delayed response: the mock answers a timed-out produce that comes late
- * by acknowledging its retry without storing it, once later batches went
- * in first; a real broker refuses those later batches instead.)
+ * Injected request errors mid-stream: Produce requests end in a
+ * disconnect, Fetch requests fail (not leader, disconnect) and
+ * OffsetCommit requests fail (coordinator moved or unavailable, timed
+ * out, loading). The errors are all consumed, no task fails, and every
+ * record arrives, in the topic and in the sink.
+ *
+ * Produce gets only disconnects: librdkafka 2.0.2's mock loses an
+ * acknowledged record when a Produce request of an idempotent producer
+ * that also writes a second topic (as a source does: its records and the
+ * offsets topic) fails with a retriable error (NOT_LEADER_FOR_PARTITION,
+ * REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS): reproduced with a plain
+ * librdkafka producer, without sluice. A real broker keeps such records.
  */
 START_TEST(test_request_errors)
 {
@@ -1878,13 +1893,15 @@ START_TEST(test_request_errors)
 		 file_lines(sink));
 	rd_kafka_mock_cluster_t *mc = broker_mock(broker);
 	ck_assert_int_eq(rd_kafka_mock_broker_push_request_error_rtts(
-				 mc, 1, API_PRODUCE, 6,
-				 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0,
-				 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0,
+				 mc, 1, API_PRODUCE, 3,
 				 RD_KAFKA_RESP_ERR__TRANSPORT, 0,
-				 RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 0,
-				 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0,
-				 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0),
+				 RD_KAFKA_RESP_ERR__TRANSPORT, 0,
+				 RD_KAFKA_RESP_ERR__TRANSPORT, 0),
+			 0);
+	ck_assert_int_eq(rd_kafka_mock_broker_push_request_error_rtts(
+				 mc, 1, API_FETCH, 2,
+				 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0,
+				 RD_KAFKA_RESP_ERR__TRANSPORT, 0),
 			 0);
 	ck_assert_int_eq(rd_kafka_mock_broker_push_request_error_rtts(
 				 mc, 1, API_OFFSET_COMMIT, 4,
@@ -1895,20 +1912,24 @@ START_TEST(test_request_errors)
 				 0),
 			 0);
 	int64_t deadline = now_ms() + 20000;
-	size_t left_p, left_c;
+	size_t left_p, left_c, left_f;
 	for (;;) {
 		ck_assert_int_eq(rd_kafka_mock_broker_error_stack_cnt(
 					 mc, 1, API_PRODUCE, &left_p),
 				 0);
 		ck_assert_int_eq(rd_kafka_mock_broker_error_stack_cnt(
+					 mc, 1, API_FETCH, &left_f),
+				 0);
+		ck_assert_int_eq(rd_kafka_mock_broker_error_stack_cnt(
 					 mc, 1, API_OFFSET_COMMIT, &left_c),
 				 0);
-		if (!left_p && !left_c)
+		if (!left_p && !left_c && !left_f)
 			break;
 		RT_CHECK(
 			now_ms() < deadline,
-			"injected errors not consumed: %zu produce, %zu commit",
-			left_p, left_c);
+			"injected errors not consumed: %zu produce, %zu fetch, "
+			"%zu commit",
+			left_p, left_f, left_c);
 		nap_ms(100);
 	}
 	RT_CHECK(file_lines(sink) < 6000, "the stream ended before the errors");
