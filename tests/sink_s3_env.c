@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,13 +169,76 @@ int s3env_uploads(struct s3env *e, const char *prefix)
 	return n / 2;
 }
 
+/* Runs fn(e, ctx, key, slot) for every key on 8 threads, each with a
+ * connection of its own. */
+struct fan {
+	struct s3env *e;
+	char **keys;
+	size_t n;
+	char **out;
+	size_t *len;
+	int del;
+	pthread_mutex_t mu;
+	size_t next;
+};
+
+static void *fan_worker(void *arg)
+{
+	struct fan *f = arg;
+	void *ctx = f->e->t->ops->ctx_new(f->e->t);
+	for (;;) {
+		pthread_mutex_lock(&f->mu);
+		size_t i = f->next++;
+		pthread_mutex_unlock(&f->mu);
+		if (i >= f->n)
+			break;
+		char err[1024];
+		if (f->del) {
+			s3s_s3_delete(f->e->t, ctx, f->keys[i], err,
+				      sizeof(err));
+			continue;
+		}
+		struct s3s_buf b = {0};
+		int found = 0;
+		if (f->e->t->ops->get(f->e->t, ctx, f->keys[i], &b, &found, err,
+				      sizeof(err)) ||
+		    !found) {
+			fprintf(stderr, "s3env: cannot read %s: %s\n",
+				f->keys[i], err);
+			s3s_buf_free(&b);
+			continue;
+		}
+		size_t kl = strlen(f->keys[i]);
+		if (kl > 3 && !strcmp(f->keys[i] + kl - 3, ".gz")) {
+			f->out[i] = gunzip(b.p, b.len, &f->len[i]);
+			s3s_buf_free(&b);
+		} else {
+			f->len[i] = b.len;
+			f->out[i] = s3s_buf_take(&b);
+		}
+	}
+	f->e->t->ops->ctx_free(ctx);
+	return NULL;
+}
+
+static void fan_out(struct fan *f)
+{
+	pthread_t th[8];
+	pthread_mutex_init(&f->mu, NULL);
+	f->next = 0;
+	for (int i = 0; i < 8; i++)
+		pthread_create(&th[i], NULL, fan_worker, f);
+	for (int i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&f->mu);
+}
+
 void s3env_delete_prefix(struct s3env *e, const char *prefix)
 {
 	size_t n;
 	char **v = s3env_list(e, prefix, &n);
-	char err[1024];
-	for (size_t i = 0; i < n; i++)
-		s3s_s3_delete(e->t, e->ctx, v[i], err, sizeof(err));
+	struct fan f = {.e = e, .keys = v, .n = n, .del = 1};
+	fan_out(&f);
 	s3env_strv_free(v, n);
 }
 
@@ -212,22 +276,30 @@ char *s3env_read_lines(struct s3env *e, const char *prefix, size_t *nobjects)
 {
 	size_t n;
 	char **v = s3env_list(e, prefix, &n);
-	struct s3s_buf all = {0};
-	*nobjects = 0;
+	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (strstr(v[i], "/_sluice/") || strstr(v[i], "/_latest"))
-			continue;
-		size_t len;
-		char *obj = s3env_get(e, v[i], &len);
-		if (!obj) {
-			fprintf(stderr, "s3env: cannot read %s\n", v[i]);
+		if (strstr(v[i], "/_sluice/") || strstr(v[i], "/_latest")) {
+			free(v[i]);
 			continue;
 		}
-		s3s_buf_add(&all, obj, len);
-		free(obj);
+		v[m++] = v[i];
+	}
+	struct fan f = {.e = e, .keys = v, .n = m};
+	f.out = s3s_xcalloc(m, sizeof(*f.out));
+	f.len = s3s_xcalloc(m, sizeof(*f.len));
+	fan_out(&f);
+	struct s3s_buf all = {0};
+	*nobjects = 0;
+	for (size_t i = 0; i < m; i++) {
+		if (!f.out[i])
+			continue;
+		s3s_buf_add(&all, f.out[i], f.len[i]);
+		free(f.out[i]);
 		(*nobjects)++;
 	}
-	s3env_strv_free(v, n);
+	free(f.out);
+	free(f.len);
+	s3env_strv_free(v, m);
 	s3s_buf_reserve(&all, 0);
 	return s3s_buf_take(&all);
 }
@@ -251,9 +323,9 @@ static uint64_t hash(const char *s, size_t n)
 static int set_add(struct set *s, const char *k, size_t n)
 {
 	if (s->n * 2 >= s->cap) {
-		struct set t = {s3s_xcalloc(s->cap ? s->cap * 2 : 1024,
-					    sizeof(char *)),
-				s->cap ? s->cap * 2 : 1024, 0};
+		struct set t = {
+			s3s_xcalloc(s->cap ? s->cap * 2 : 1024, sizeof(char *)),
+			s->cap ? s->cap * 2 : 1024, 0};
 		for (size_t i = 0; i < s->cap; i++)
 			if (s->slot[i])
 				set_add(&t, s->slot[i], strlen(s->slot[i]));

@@ -127,10 +127,18 @@ static enum sluice_status put_range(struct mock_host *h, int p, int64_t from,
 
 /* Flushes partitions 0..n-1 whose "last put" offsets are next[]; returns
  * the offsets reported in out[]. */
+/* Uploads run in the background; a test that wants to see what they made
+ * durable waits for them before a flush. */
+static void settle(struct mock_host *h)
+{
+	s3s_wait_all(mock_host_state(h));
+}
+
 static enum sluice_status flush_parts(struct mock_host *h, int n,
 				      const int64_t *next, int64_t *out,
 				      int final)
 {
+	settle(h);
 	struct sluice_partition parts[300];
 	for (int p = 0; p < n; p++)
 		parts[p] = (struct sluice_partition){T, p, next[p]};
@@ -142,6 +150,7 @@ static enum sluice_status flush_parts(struct mock_host *h, int n,
 
 static int64_t flush1(struct mock_host *h, int64_t next, int final)
 {
+	settle(h);
 	int64_t out;
 	ck_assert_msg(flush_parts(h, 1, &next, &out, final) == SLUICE_OK,
 		      "flush: %s", mock_host_error(h));
@@ -162,7 +171,9 @@ static size_t root_len;
 
 static void add_str(char ***v, size_t *n, const char *s, size_t len)
 {
-	*v = realloc(*v, (*n + 1) * sizeof(**v));
+	char **bigger = realloc(*v, (*n + 1) * sizeof(**v));
+	ck_assert_ptr_nonnull(bigger);
+	*v = bigger;
 	(*v)[*n] = strndup(s, len);
 	(*n)++;
 }
@@ -176,8 +187,11 @@ static char *read_all(const char *path, size_t *len)
 	int r;
 	while ((r = gzread(g, buf + n, (unsigned)(cap - n - 1))) > 0) {
 		n += (size_t)r;
-		if (cap - n - 1 < 4096)
-			buf = realloc(buf, cap *= 2);
+		if (cap - n - 1 < 4096) {
+			char *bigger = realloc(buf, cap *= 2);
+			ck_assert_ptr_nonnull(bigger);
+			buf = bigger;
+		}
 	}
 	ck_assert_int_ge(r, 0);
 	gzclose(g);
@@ -221,7 +235,8 @@ static struct lake *lake_read(void)
 	root_len = strlen(root);
 	walking = l;
 	nftw(root, visit, 16, FTW_PHYS);
-	qsort(l->keys, l->nkeys, sizeof(*l->keys), cmp_str);
+	if (l->nkeys)
+		qsort(l->keys, l->nkeys, sizeof(*l->keys), cmp_str);
 	return l;
 }
 
@@ -278,7 +293,12 @@ START_TEST(batches_and_offsets)
 	m = sink_new(kv);
 	open_ok(m, 1);
 	ck_assert_int_eq(put_range(m, 0, 0, 250, 1), SLUICE_OK);
-	ck_assert_int_ge(mock_host_flush_requests(m), 1);
+	/* complete batches went out at once; once written, the next call
+	 * asks the host for a flush */
+	settle(m);
+	ck_assert_int_eq(mock_host_flush_requests(m), 0);
+	ck_assert_int_eq(mock_host_tick(m, s3s_wall_ms()), SLUICE_OK);
+	ck_assert_int_eq(mock_host_flush_requests(m), 1);
 	/* two complete batches; the third (200..249) is still open */
 	ck_assert_int_eq(flush1(m, 250, 0), 200);
 	struct lake *l = lake_read();
@@ -299,7 +319,8 @@ START_TEST(batches_and_offsets)
 	ck_assert_ptr_nonnull(strstr(l->lines[0], "\"0-0\""));
 	ck_assert_ptr_nonnull(strstr(l->lines[249], "\"0-249\""));
 	lake_free(l);
-	ck_assert_int_eq(mock_host_counter(m, "sink_s3_objects_total", NULL), 3);
+	ck_assert_int_eq(mock_host_counter(m, "sink_s3_objects_total", NULL),
+			 3);
 	ck_assert_int_eq(mock_host_counter(m, "sink_s3_records_total", NULL),
 			 250);
 }
@@ -489,7 +510,7 @@ END_TEST
 START_TEST(multipart_stream_and_orphan)
 {
 	const char *kv[] = {"flush.size", "1000000", "flush.bytes", "1GiB",
-			    "part.size", "5MiB", NULL};
+			    "part.size",  "5MiB",    NULL};
 	m = sink_new(kv);
 	open_ok(m, 1);
 	static char big[20000];
@@ -497,9 +518,8 @@ START_TEST(multipart_stream_and_orphan)
 	int64_t off = 0;
 	/* 30 MB in lines of 20 kB: parts stream out while it fills */
 	for (; off < 1500; off++) {
-		int n = snprintf(big, sizeof(big), "{\"id\":\"0-%" PRId64
-						  "\",\"pad\":\"",
-				 off);
+		int n = snprintf(big, sizeof(big),
+				 "{\"id\":\"0-%" PRId64 "\",\"pad\":\"", off);
 		memset(big + n, 'a' + (int)(off % 26), sizeof(big) - n - 3);
 		memcpy(big + sizeof(big) - 3, "\"}", 3);
 		r[0] = rec(0, off, big);
@@ -571,16 +591,18 @@ START_TEST(gzip_objects)
 	struct stat st;
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_int_lt(st.st_size, 3000 * 90 / 4);
-	ck_assert_int_eq(mock_host_counter(m, "sink_s3_objects_total", NULL), 4);
+	ck_assert_int_eq(mock_host_counter(m, "sink_s3_objects_total", NULL),
+			 4);
 }
 END_TEST
 
 /* Time partitions from the JSON field, and record-time rotation. */
 START_TEST(time_partitions_and_rotation)
 {
-	const char *kv[] = {"path.format", "dt=%Y-%m-%d/hour=%H",
-			    "timestamp.field", "timestamp", "rotate.interval",
-			    "20m", NULL};
+	const char *kv[] = {
+		"path.format", "dt=%Y-%m-%d/hour=%H", "timestamp.field",
+		"timestamp",   "rotate.interval",     "20m",
+		NULL};
 	m = sink_new(kv);
 	open_ok(m, 1);
 	/* one record a minute for 150 minutes, in the JSON field; the Kafka
@@ -617,6 +639,9 @@ START_TEST(idle_and_schedule)
 	ck_assert_int_eq(mock_host_flush_requests(m), before);
 	ck_assert_int_eq(flush1(m, 10, 0), 0);
 	usleep(150 * 1000);
+	/* idle: closed and sent; written, it asks for a flush */
+	ck_assert_int_eq(mock_host_tick(m, s3s_wall_ms()), SLUICE_OK);
+	settle(m);
 	ck_assert_int_eq(mock_host_tick(m, s3s_wall_ms()), SLUICE_OK);
 	ck_assert_int_eq(mock_host_flush_requests(m), before + 1);
 	ck_assert_int_eq(flush1(m, 10, 0), 10);
@@ -637,7 +662,7 @@ END_TEST
 START_TEST(memory_budget_256_partitions)
 {
 	const char *kv[] = {"memory.budget", "1MiB", "flush.size", "100000",
-			    "flush.idle", "0ms", NULL};
+			    "flush.idle",    "0ms",  NULL};
 	m = sink_new(kv);
 	open_ok(m, 256);
 	static struct sluice_record r[512];
@@ -648,7 +673,8 @@ START_TEST(memory_budget_256_partitions)
 		for (int i = 0; i < 512; i++) {
 			int p = (i * 7 + round) % 256;
 			int l = snprintf(vals[i], sizeof(vals[i]),
-					 "{\"id\":\"%d-%" PRId64 "\",\"pad\":\"",
+					 "{\"id\":\"%d-%" PRId64
+					 "\",\"pad\":\"",
 					 p, next[p]);
 			memset(vals[i] + l, 'p', 1000);
 			memcpy(vals[i] + l + 1000, "\"}", 3);
@@ -706,8 +732,9 @@ END_TEST
 
 START_TEST(snapshot_latest_per_key)
 {
-	const char *kv[] = {"mode", "snapshot", "snapshot.interval", "1h",
-			    "snapshot.table", "gold_users", NULL};
+	const char *kv[] = {"mode", "snapshot",	      "snapshot.interval",
+			    "1h",   "snapshot.table", "gold_users",
+			    NULL};
 	m = sink_new(kv);
 	open_ok(m, 2);
 	static struct sluice_record r[600];
@@ -760,8 +787,8 @@ START_TEST(snapshot_latest_per_key)
 			continue;
 		int u, v;
 		ck_assert_int_eq(sscanf(l->lines[i],
-					"{\"user\":\"u%d\",\"version\":%d}",
-					&u, &v),
+					"{\"user\":\"u%d\",\"version\":%d}", &u,
+					&v),
 				 2);
 		ck_assert(u != 7 && u != 13);
 		/* records 598 and 599 (u48, u49) were the deletions */

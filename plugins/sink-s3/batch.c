@@ -58,6 +58,7 @@ void s3s_tp_remove(struct s3s_sink *s, struct s3s_tp *tp)
 		tp->done = b->next;
 		s3s_batch_free(s, b);
 	}
+	free(tp->probed_key);
 	free(tp->topic);
 	free(tp);
 }
@@ -72,6 +73,52 @@ const char *s3s_tpart_of(struct s3s_sink *s, int64_t ts)
 		s->tpart_sec = sec;
 	}
 	return s->tpart;
+}
+
+#define SPARE_MIN (64 * 1024)
+#define MAX_SPARES                                                             \
+	((int)(sizeof(((struct s3s_sink *)0)->spares) / sizeof(struct s3s_buf)))
+
+/* The smallest kept buffer of at least want bytes, into dst. */
+static int spare_take(struct s3s_sink *s, size_t want, struct s3s_buf *dst)
+{
+	int best = -1;
+	for (int i = 0; i < s->nspares; i++)
+		if (s->spares[i].cap > want &&
+		    (best < 0 || s->spares[i].cap < s->spares[best].cap))
+			best = i;
+	if (best < 0)
+		return 0;
+	*dst = s->spares[best];
+	s3s_buf_reset(dst);
+	s->spare_bytes -= (int64_t)dst->cap;
+	s->mem -= (int64_t)dst->cap;
+	s->spares[best] = s->spares[--s->nspares];
+	return 1;
+}
+
+/* Keeps b's buffer for another batch, within a quarter of the budget;
+ * otherwise frees it. */
+static void spare_keep(struct s3s_sink *s, struct s3s_buf *b)
+{
+	if (b->cap >= SPARE_MIN && s->nspares < MAX_SPARES &&
+	    s->spare_bytes + (int64_t)b->cap <= s->cfg.budget / 4) {
+		s->spares[s->nspares++] = *b;
+		s->spare_bytes += (int64_t)b->cap;
+		s->mem += (int64_t)b->cap;
+		*b = (struct s3s_buf){0};
+		return;
+	}
+	s3s_buf_free(b);
+}
+
+void s3s_spares_free(struct s3s_sink *s)
+{
+	for (int i = 0; i < s->nspares; i++)
+		s3s_buf_free(&s->spares[i]);
+	s->mem -= s->spare_bytes;
+	s->spare_bytes = 0;
+	s->nspares = 0;
 }
 
 struct s3s_batch *s3s_batch_open(struct s3s_sink *s, struct s3s_tp *tp,
@@ -90,14 +137,25 @@ struct s3s_batch *s3s_batch_open(struct s3s_sink *s, struct s3s_tp *tp,
 	s3s_object_key(&k, s->target->prefix, tp->topic, tpart, tp->partition,
 		       offset, s->cfg.ext);
 	b->key = s3s_buf_take(&k);
+	/* Sized like the previous batch of the partition, up to a part:
+	 * a kept buffer if one is big enough, else a new allocation (whose
+	 * pages only count once written: batches count by length). */
+	size_t want = tp->last_size + tp->last_size / 8;
+	if (want > (size_t)s->cfg.part_size + 65536)
+		want = (size_t)s->cfg.part_size + 65536;
+	if (s->cfg.gzip && want > 128 * 1024)
+		want = 128 * 1024;
+	struct s3s_buf *dst = s->cfg.gzip ? &b->raw : &b->data;
+	if (want && !spare_take(s, want, dst))
+		s3s_buf_reserve(dst, want);
 	tp->open = b;
 	return b;
 }
 
 void s3s_batch_recount(struct s3s_sink *s, struct s3s_batch *b)
 {
-	int64_t m = (int64_t)(b->data.len + b->raw.len) +
-		    (b->z ? ZSTATE_BYTES : 0);
+	int64_t m =
+		(int64_t)(b->data.len + b->raw.len) + (b->z ? ZSTATE_BYTES : 0);
 	s->mem += m - b->mem;
 	b->mem = m;
 }
@@ -213,6 +271,7 @@ void s3s_batch_complete(struct s3s_sink *s, struct s3s_tp *tp)
 		s3s_buf_free(&b->raw);
 	}
 	s3s_batch_recount(s, b);
+	tp->last_size = b->data.len;
 	b->complete = 1;
 	b->next = NULL;
 	if (tp->done_tail)
@@ -220,7 +279,6 @@ void s3s_batch_complete(struct s3s_sink *s, struct s3s_tp *tp)
 	else
 		tp->done = b;
 	tp->done_tail = b;
-	s->completed = 1;
 }
 
 void s3s_gzip_all(struct s3s_sink *s, const void *p, size_t n,
@@ -247,8 +305,8 @@ void s3s_batch_free(struct s3s_sink *s, struct s3s_batch *b)
 		deflateEnd(b->z);
 		free(b->z);
 	}
-	s3s_buf_free(&b->data);
-	s3s_buf_free(&b->raw);
+	spare_keep(s, &b->data);
+	spare_keep(s, &b->raw);
 	for (int i = 0; i < b->nparts; i++)
 		free(b->etags[i]);
 	free(b->etags);

@@ -82,7 +82,8 @@ static const char *string(const unsigned char *p, size_t n, size_t *i)
 			if (e == 'u') {
 				if (k + 6 > n || hexval(p[k + 2]) < 0 ||
 				    hexval(p[k + 3]) < 0 ||
-				    hexval(p[k + 4]) < 0 || hexval(p[k + 5]) < 0) {
+				    hexval(p[k + 4]) < 0 ||
+				    hexval(p[k + 5]) < 0) {
 					*i = k;
 					return "invalid \\u escape";
 				}

@@ -86,7 +86,7 @@ int s3s_time_partition(const char *pattern, int64_t ms, char *out, size_t cap)
 	struct tm tm;
 	if (!gmtime_r(&tt, &tm))
 		return -1;
-	/* The pattern is the user's, by design. */
+		/* The pattern is the user's, by design. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	size_t n = strftime(out, cap, pattern, &tm);
@@ -121,8 +121,8 @@ void s3s_object_key(struct s3s_buf *out, const char *prefix, const char *topic,
 	add_segment(out, prefix);
 	add_segment(out, topic);
 	add_segment(out, time_partition);
-	s3s_buf_printf(out, "%s+%" PRId32 "+%020" PRId64 "%s", topic,
-		       partition, start, ext ? ext : "");
+	s3s_buf_printf(out, "%s+%" PRId32 "+%020" PRId64 "%s", topic, partition,
+		       start, ext ? ext : "");
 }
 
 void s3s_table_key(struct s3s_buf *out, const char *prefix, const char *table,

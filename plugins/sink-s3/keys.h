@@ -33,8 +33,7 @@ void s3s_query_build(struct s3s_buf *out, const struct s3s_param *params,
  * pattern ("dt=%Y-%m-%d/hour=%H"). An empty pattern gives "". Returns the
  * length, or -1 when the result would not fit in cap (or is empty for a
  * non-empty pattern). */
-int s3s_time_partition(const char *pattern, int64_t ms, char *out,
-		       size_t cap);
+int s3s_time_partition(const char *pattern, int64_t ms, char *out, size_t cap);
 
 /* Appends the key of the object starting at `start`:
  * [prefix/]topic/[time_partition/]topic+partition+start(20 digits)ext.

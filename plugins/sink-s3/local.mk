@@ -21,3 +21,6 @@ plugins_sink_s3_sink_s3_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
 	$(JSONC_CFLAGS) $(ZLIB_CFLAGS)
 plugins_sink_s3_sink_s3_la_LIBADD = $(CURL_LIBS) $(JSONC_LIBS) $(ZLIB_LIBS) \
 	$(PTHREAD_LIBS)
+
+# Its benchmark (make bench-sink-s3).
+include bench/sink-s3.mk

@@ -70,8 +70,7 @@ static void *worker(void *arg)
 }
 
 struct s3s_pool *s3s_pool_new(int threads, void *(*ctx_new)(void *arg),
-			      void (*ctx_free)(void *arg, void *ctx),
-			      void *arg)
+			      void (*ctx_free)(void *arg, void *ctx), void *arg)
 {
 	struct s3s_pool *p = s3s_xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->mu, NULL);

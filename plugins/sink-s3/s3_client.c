@@ -75,7 +75,8 @@ int s3s_s3cfg_endpoint(struct s3s_s3cfg *c, const char *endpoint,
 		const char *aws = "amazonaws.com";
 		int is_aws = n >= strlen(aws) &&
 			     !strcasecmp(c->hostport + n - strlen(aws), aws);
-		c->path_style = !is_aws || (c->bucket && strchr(c->bucket, '.'));
+		c->path_style =
+			!is_aws || (c->bucket && strchr(c->bucket, '.'));
 	}
 	return 0;
 }
@@ -198,8 +199,8 @@ static size_t write_cb(char *p, size_t size, size_t nmemb, void *ud)
 
 /* "Name: value" of a header line, value trimmed into out; 1 if it is the
  * wanted header. */
-static int header_is(const char *line, size_t n, const char *name,
-		     char *out, size_t cap)
+static int header_is(const char *line, size_t n, const char *name, char *out,
+		     size_t cap)
 {
 	size_t nl = strlen(name);
 	if (n <= nl || line[nl] != ':' || strncasecmp(line, name, nl))
@@ -208,8 +209,8 @@ static int header_is(const char *line, size_t n, const char *name,
 	size_t vl = n - nl - 1;
 	while (vl && (*v == ' ' || *v == '\t'))
 		v++, vl--;
-	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
-		      v[vl - 1] == ' '))
+	while (vl &&
+	       (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
 		vl--;
 	if (vl >= cap)
 		vl = cap - 1;
@@ -254,9 +255,8 @@ static void resp_reset(struct s3s_resp *r)
 }
 
 /* One attempt. */
-static void perform(const struct s3s_s3cfg *c, CURL *h,
-		    const struct s3s_req *r, struct s3s_resp *resp,
-		    const char *url, const char *hash)
+static void perform(const struct s3s_s3cfg *c, CURL *h, const struct s3s_req *r,
+		    struct s3s_resp *resp, const char *url, const char *hash)
 {
 	resp_reset(resp);
 	curl_easy_reset(h);
@@ -362,8 +362,7 @@ static void message(const struct s3s_s3cfg *c, const struct s3s_req *r,
 		snprintf(what, sizeof(what), "HTTP %ld %s%s%s%s", resp->status,
 			 resp->code[0] ? resp->code : "(no error code)",
 			 resp->request_id[0] ? " (request id " : "",
-			 resp->request_id,
-			 resp->request_id[0] ? ")" : "");
+			 resp->request_id, resp->request_id[0] ? ")" : "");
 	snprintf(err, errlen,
 		 "S3 %s at %s, bucket '%s', key '%s': %s (%d attempt%s)",
 		 r->method, ep.p, c->bucket, r->key ? r->key : "", what,

@@ -23,8 +23,8 @@ struct s3s_s3cfg {
 	char *bucket;
 	char *region;
 	int path_style;
-	char *ca_file; /* NULL: the system's bundle */
-	int verify;    /* TLS peer and host verification */
+	char *ca_file;	     /* NULL: the system's bundle */
+	int verify;	     /* TLS peer and host verification */
 	int payload_signing; /* 0: x-amz-content-sha256: UNSIGNED-PAYLOAD */
 	int64_t connect_timeout_ms, timeout_ms;
 	int retries; /* attempts after the first */

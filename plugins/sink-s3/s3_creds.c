@@ -74,7 +74,7 @@ static int read_profile(const char *file, const char *profile,
 			continue;
 		*eq = '\0';
 		char *k = trim(s), *v = trim(eq + 1);
-		char **dst = !strcmp(k, "aws_access_key_id")       ? &id
+		char **dst = !strcmp(k, "aws_access_key_id")	   ? &id
 			     : !strcmp(k, "aws_secret_access_key") ? &secret
 			     : !strcmp(k, "aws_session_token")	   ? &token
 								   : NULL;

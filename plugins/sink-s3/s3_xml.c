@@ -52,7 +52,8 @@ static void decode(struct s3s_buf *out, const char *s, size_t n)
 		int done = 0;
 		for (size_t e = 0; e < sizeof(ents) / sizeof(*ents); e++) {
 			size_t l = strlen(ents[e].name);
-			if (n - i - 1 >= l && !memcmp(s + i + 1, ents[e].name, l)) {
+			if (n - i - 1 >= l &&
+			    !memcmp(s + i + 1, ents[e].name, l)) {
 				s3s_buf_addc(out, ents[e].c);
 				i += l;
 				done = 1;
@@ -68,8 +69,8 @@ static void decode(struct s3s_buf *out, const char *s, size_t n)
 				if (l > 0 && l < sizeof(num)) {
 					memcpy(num, s + i + 2 + hex, l);
 					num[l] = '\0';
-					unsigned long cp =
-						strtoul(num, NULL, hex ? 16 : 10);
+					unsigned long cp = strtoul(
+						num, NULL, hex ? 16 : 10);
 					if (cp && cp <= 0x10ffff) {
 						put_utf8(out, cp);
 						i = (size_t)(semi - s);

@@ -1,11 +1,19 @@
 /*
- * sha256.c - SHA-256 as FIPS 180-4 defines it, written for clarity first
- * and speed second (one block at a time, the message schedule unrolled
- * by the compiler).
+ * sha256.c - SHA-256 as FIPS 180-4 defines it: a portable version, and
+ * on x86-64 processors with the SHA extensions (most since 2017) one with
+ * their instructions, chosen at run time. Every byte uploaded is hashed
+ * for x-amz-content-sha256, so this is on the hot path: the portable
+ * code does about 200 MB/s, the SHA-NI one well over 1 GB/s.
  */
 #include "sha256.h"
 
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define HAVE_SHANI 1
+#endif
 
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -67,6 +75,88 @@ static void block(uint32_t h[8], const unsigned char *p)
 	h[7] += hh;
 }
 
+#ifdef HAVE_SHANI
+/* n blocks with the SHA extensions: state kept as ABEF and CDGH, the
+ * message schedule four words at a time (sha256msg1/msg2), two rounds
+ * per sha256rnds2. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	const __m128i bswap =
+		_mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i tmp = _mm_loadu_si128((const __m128i *)&h[0]);
+	__m128i st1 = _mm_loadu_si128((const __m128i *)&h[4]);
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);	    /* CDAB */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);	    /* EFGH */
+	__m128i st0 = _mm_alignr_epi8(tmp, st1, 8); /* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);	    /* CDGH */
+	for (; n; n--, p += 64) {
+		__m128i abef = st0, cdgh = st1, m[4];
+		for (int i = 0; i < 16; i++) {
+			__m128i w;
+			if (i < 4) {
+				w = _mm_shuffle_epi8(
+					_mm_loadu_si128(
+						(const __m128i *)(p + 16 * i)),
+					bswap);
+			} else {
+				__m128i a = _mm_sha256msg1_epu32(
+					m[i & 3], m[(i + 1) & 3]);
+				a = _mm_add_epi32(
+					a, _mm_alignr_epi8(m[(i + 3) & 3],
+							   m[(i + 2) & 3], 4));
+				w = _mm_sha256msg2_epu32(a, m[(i + 3) & 3]);
+			}
+			m[i & 3] = w;
+			__m128i k = _mm_add_epi32(
+				w, _mm_loadu_si128((const __m128i *)&K[4 * i]));
+			st1 = _mm_sha256rnds2_epu32(st1, st0, k);
+			k = _mm_shuffle_epi32(k, 0x0E);
+			st0 = _mm_sha256rnds2_epu32(st0, st1, k);
+		}
+		st0 = _mm_add_epi32(st0, abef);
+		st1 = _mm_add_epi32(st1, cdgh);
+	}
+	tmp = _mm_shuffle_epi32(st0, 0x1B);    /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);    /* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0); /* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);    /* HGFE */
+	_mm_storeu_si128((__m128i *)&h[0], st0);
+	_mm_storeu_si128((__m128i *)&h[4], st1);
+}
+
+/* CPUID: leaf 7 EBX bit 29 (SHA), leaf 1 ECX bits 19 (SSE4.1) and 9
+ * (SSSE3). */
+static int shani(void)
+{
+	static int known, yes;
+	if (!known) {
+		unsigned a, b, c, d;
+		int sse = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) &&
+			  (c & (1u << 9));
+		int sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+			  (b & (1u << 29));
+		yes = sse && sha;
+		known = 1;
+	}
+	return yes;
+}
+#endif
+
+static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
+{
+#ifdef HAVE_SHANI
+	if (s3s_sha256_portable_only == 0 && shani()) {
+		blocks_shani(h, p, n);
+		return;
+	}
+#endif
+	for (; n; n--, p += 64)
+		block(h, p);
+}
+
+int s3s_sha256_portable_only;
+
 void s3s_sha256_init(struct s3s_sha256 *c)
 {
 	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
@@ -89,13 +179,13 @@ void s3s_sha256_update(struct s3s_sha256 *c, const void *data, size_t n)
 		n -= take;
 		if (c->fill < 64)
 			return;
-		block(c->h, c->block);
+		blocks(c->h, c->block, 1);
 		c->fill = 0;
 	}
-	while (n >= 64) {
-		block(c->h, p);
-		p += 64;
-		n -= 64;
+	if (n >= 64) {
+		blocks(c->h, p, n / 64);
+		p += n / 64 * 64;
+		n %= 64;
 	}
 	if (n) {
 		memcpy(c->block, p, n);

@@ -15,6 +15,9 @@ struct s3s_sha256 {
 	size_t fill;
 };
 
+/* Non-zero: never the SHA-NI code (tests compare both). */
+extern int s3s_sha256_portable_only;
+
 void s3s_sha256_init(struct s3s_sha256 *c);
 void s3s_sha256_update(struct s3s_sha256 *c, const void *p, size_t n);
 void s3s_sha256_final(struct s3s_sha256 *c, unsigned char out[32]);

@@ -198,6 +198,7 @@ static void free_state(struct s3s_sink *s)
 	}
 	while (s->ntp)
 		s3s_tp_remove(s, s->tps[0]);
+	s3s_spares_free(s);
 	free(s->tps);
 	for (size_t i = 0; i < s->ntables; i++) {
 		free(s->tables[i].topic);
@@ -225,6 +226,77 @@ static void ctx_free(void *arg, void *ctx)
 {
 	struct s3s_target *t = arg;
 	t->ops->ctx_free(ctx);
+}
+
+/* What the option table cannot say: the target's form, the endpoint's,
+ * the time partition pattern, credentials given by halves. At
+ * `sluice validate` (check) and again at open. 0, or -1 with err. */
+static int check_config(struct sluice_task *t, const struct sluice_host *h,
+			char *err, size_t errlen)
+{
+	const char *target = h->opt_string(t, "target");
+	const char *fmt = h->opt_string(t, "path.format");
+	char probe[256];
+	if (!strncmp(target, "s3://", 5)) {
+		const char *b = target + 5;
+		size_t bl = strcspn(b, "/");
+		if (!bl || bl > 255 || strcspn(b, " ?#%\\") < bl) {
+			snprintf(err, errlen, "target '%s': bad bucket name",
+				 target);
+			return -1;
+		}
+		const char *ep = h->opt_string(t, "s3.endpoint");
+		if (ep) {
+			struct s3s_s3cfg c = {0};
+			int rc =
+				s3s_s3cfg_endpoint(&c, ep, "auto", err, errlen);
+			s3s_s3cfg_free(&c);
+			if (rc)
+				return -1;
+		}
+		if (!h->opt_string(t, "s3.access.key.id") !=
+		    !h->opt_string(t, "s3.secret.access.key")) {
+			snprintf(err, errlen,
+				 "s3.access.key.id and s3.secret.access.key "
+				 "must be set together");
+			return -1;
+		}
+	} else if (!strncmp(target, "file://", 7)) {
+		if (target[7] != '/') {
+			snprintf(err, errlen,
+				 "file target '%s': the directory must be "
+				 "absolute (file:///path)",
+				 target);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen,
+			 "target '%s': expected s3://BUCKET[/PREFIX] or "
+			 "file:///DIR",
+			 target);
+		return -1;
+	}
+	if (fmt && *fmt &&
+	    s3s_time_partition(fmt, 0, probe, sizeof(probe)) <= 0) {
+		snprintf(err, errlen,
+			 "path.format '%s' gives an empty or too long time "
+			 "partition",
+			 fmt);
+		return -1;
+	}
+	return 0;
+}
+
+static enum sluice_status s3_check(struct sluice_task *t,
+				   const struct sluice_host *h, unsigned flags)
+{
+	(void)flags;
+	char err[1024];
+	if (check_config(t, h, err, sizeof(err))) {
+		h->set_error(t, "%s", err);
+		return SLUICE_FATAL;
+	}
+	return SLUICE_OK;
 }
 
 static enum sluice_status s3_open(struct sluice_task *t,
@@ -256,13 +328,8 @@ static enum sluice_status s3_open(struct sluice_task *t,
 	c->concurrency = (int)h->opt_int(t, "upload.concurrency");
 	s->tpart_sec = INT64_MIN;
 
-	char probe[256];
-	if (c->path_format && *c->path_format &&
-	    s3s_time_partition(c->path_format, 0, probe, sizeof(probe)) <= 0) {
-		h->set_error(t,
-			     "path.format '%s' gives an empty or too long "
-			     "time partition",
-			     c->path_format);
+	if (check_config(t, h, err, sizeof(err))) {
+		h->set_error(t, "%s", err);
 		goto fail;
 	}
 	if (c->snapshot && h->task_count(t) > 1) {
@@ -280,12 +347,6 @@ static enum sluice_status s3_open(struct sluice_task *t,
 		char *bucket = s3s_xmemdup(b, bl);
 		char *pfx = join_prefix(slash ? slash : "",
 					slash ? strlen(slash) : 0, prefix);
-		if (!bl || strpbrk(bucket, " ?#%")) {
-			h->set_error(t, "target '%s': bad bucket name", target);
-			free(bucket);
-			free(pfx);
-			goto fail;
-		}
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		s->target = s3_target(t, h, bucket, pfx, err, sizeof(err));
 		free(bucket);
@@ -295,19 +356,13 @@ static enum sluice_status s3_open(struct sluice_task *t,
 			h->set_error(t, "%s", err);
 			goto fail;
 		}
-	} else if (!strncmp(target, "file://", 7)) {
+	} else {
 		s->target = s3s_target_file_new(target + 7, prefix, err,
 						sizeof(err));
 		if (!s->target) {
 			h->set_error(t, "%s", err);
 			goto fail;
 		}
-	} else {
-		h->set_error(t,
-			     "target '%s': expected s3://BUCKET[/PREFIX] or "
-			     "file:///DIR",
-			     target);
-		goto fail;
 	}
 	s->pool = s3s_pool_new(c->concurrency, ctx_new, ctx_free, s->target);
 	int rc = s3s_check(s);
@@ -338,10 +393,15 @@ static void s3_close(void *state)
 	free_state(state);
 }
 
+/* Uploads that finished made more durable: ask the host for a flush
+ * (and its commit) now rather than at the next interval, but not more
+ * than every 100 ms (each is a synchronous commit). */
 static void ask_flush(struct s3s_sink *s)
 {
-	if (s->completed) {
+	int64_t now = s3s_mono_ms();
+	if (s->completed && now - s->flush_asked >= 100) {
 		s->completed = 0;
+		s->flush_asked = now;
 		s->h->request_flush(s->t);
 	}
 }
@@ -393,9 +453,17 @@ static int add_line(struct s3s_sink *s, struct s3s_tp *tp,
 	if (!tp->open) {
 		b = s3s_batch_open(s, tp, r->offset, ts, tpart);
 		if (tp->recovering) {
-			int found;
-			int64_t end;
-			int rc = s3s_probe(s, b->key, &found, &end);
+			int found = 0, rc = SLUICE_OK;
+			int64_t end = -1;
+			if (tp->probed_key && !strcmp(tp->probed_key, b->key)) {
+				found = tp->probed_found;
+				end = tp->probed_end;
+			} else {
+				const char *k = b->key;
+				rc = s3s_probe_many(s, &k, 1, &found, &end);
+			}
+			free(tp->probed_key);
+			tp->probed_key = NULL;
 			if (rc) {
 				tp->open = NULL;
 				s3s_batch_free(s, b);
@@ -414,7 +482,10 @@ static int add_line(struct s3s_sink *s, struct s3s_tp *tp,
 						  "%s exists without sluice "
 						  "offsets; overwriting it",
 						  b->key);
+				/* The end of what an earlier run left: an
+				 * unfinished upload can only be here. */
 				tp->recovering = 0;
+				s3s_cleanup_start(s, tp, b->key);
 			}
 		}
 	}
@@ -430,6 +501,61 @@ static int add_line(struct s3s_sink *s, struct s3s_tp *tp,
 	return s3s_stream_parts(s, b, 0);
 }
 
+/* The partitions of this put that will open their first batch in
+ * recovery are probed together, concurrently, before the records are
+ * taken: one round trip instead of one per partition. */
+static int probe_ahead(struct s3s_sink *s, const struct sluice_record *recs,
+		       size_t n)
+{
+	struct s3s_tp **tps = NULL;
+	const char **keys = NULL;
+	size_t m = 0, cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct sluice_record *r = &recs[i];
+		struct s3s_tp *tp = s3s_tp_find(s, r->topic, r->partition, 1);
+		if (!tp->recovering || tp->open || tp->probed_key ||
+		    !r->value || (tp->next >= 0 && r->offset < tp->next))
+			continue;
+		struct s3s_json_field f = {s->cfg.ts_field, s->cfg.ts_field_len,
+					   NULL, 0};
+		size_t where;
+		if (s3s_json_check(r->value, r->value_len,
+				   s->cfg.ts_field ? &f : NULL, &where))
+			continue; /* rejected: not the first line */
+		const char *tpart = s3s_tpart_of(s, record_time(r, &f));
+		struct s3s_buf k = {0};
+		s3s_object_key(&k, s->target->prefix, tp->topic, tpart,
+			       tp->partition, r->offset, s->cfg.ext);
+		tp->probed_key = s3s_buf_take(&k);
+		if (m == cap) {
+			cap = cap ? cap * 2 : 16;
+			tps = s3s_xrealloc(tps, cap * sizeof(*tps));
+			keys = s3s_xrealloc(keys, cap * sizeof(*keys));
+		}
+		tps[m] = tp;
+		keys[m++] = tp->probed_key;
+	}
+	int rc = SLUICE_OK;
+	if (m) {
+		int *found = s3s_xcalloc(m, sizeof(*found));
+		int64_t *end = s3s_xcalloc(m, sizeof(*end));
+		rc = s3s_probe_many(s, keys, m, found, end);
+		for (size_t i = 0; i < m; i++) {
+			tps[i]->probed_found = found[i];
+			tps[i]->probed_end = end[i];
+			if (rc) {
+				free(tps[i]->probed_key);
+				tps[i]->probed_key = NULL;
+			}
+		}
+		free(found);
+		free(end);
+	}
+	free(tps);
+	free(keys);
+	return rc;
+}
+
 static int cmp_mem(const void *a, const void *b)
 {
 	int64_t x = (*(struct s3s_batch *const *)a)->mem;
@@ -441,6 +567,9 @@ static int cmp_mem(const void *a, const void *b)
  * hold at most half of it, and write them now. */
 static int relieve_memory(struct s3s_sink *s)
 {
+	if (s->mem <= s->cfg.budget)
+		return SLUICE_OK;
+	s3s_spares_free(s);
 	if (s->mem <= s->cfg.budget)
 		return SLUICE_OK;
 	struct s3s_batch **v = s3s_xcalloc(s->ntp, sizeof(*v));
@@ -474,9 +603,9 @@ static int reject(struct s3s_sink *s, struct s3s_tp *tp,
 {
 	s->h->counter_add(s->t, "sink_s3_rejected_total", NULL, 1);
 	if (s->h->reject(s->t, r, reason)) {
-		snprintf(s->err, sizeof(s->err), "record %s[%" PRId32
-			 "]@%" PRId64 ": %s",
-			 r->topic, r->partition, r->offset, reason);
+		snprintf(s->err, sizeof(s->err),
+			 "record %s[%" PRId32 "]@%" PRId64 ": %s", r->topic,
+			 r->partition, r->offset, reason);
 		return -1;
 	}
 	tp->next = r->offset + 1;
@@ -485,12 +614,13 @@ static int reject(struct s3s_sink *s, struct s3s_tp *tp,
 
 static struct s3s_table *table_of(struct s3s_sink *s, const char *topic)
 {
-	const char *name = s->cfg.snapshot_table ? s->cfg.snapshot_table : topic;
+	const char *name =
+		s->cfg.snapshot_table ? s->cfg.snapshot_table : topic;
 	for (size_t i = 0; i < s->ntables; i++)
 		if (!strcmp(s->tables[i].topic, name))
 			return &s->tables[i];
-	s->tables = s3s_xrealloc(s->tables,
-				 (s->ntables + 1) * sizeof(*s->tables));
+	s->tables =
+		s3s_xrealloc(s->tables, (s->ntables + 1) * sizeof(*s->tables));
 	struct s3s_table *tb = &s->tables[s->ntables++];
 	tb->topic = s3s_xstrdup(name);
 	tb->snap = s3s_snap_new();
@@ -525,6 +655,15 @@ static enum sluice_status s3_put(void *state, struct sluice_task *t,
 	s3s_drain(s);
 	if (s->fatal)
 		return fail_with(s, SLUICE_FATAL);
+	if (!s->cfg.snapshot) {
+		int rc = probe_ahead(s, recs, n);
+		if (rc)
+			return fail_with(s, rc);
+	}
+	if (n > s->put_max)
+		s->put_max = n;
+	s->put_full = n >= 100 && n == s->put_max;
+	s->put_mono = s3s_mono_ms();
 	char reason[160];
 	for (size_t i = 0; i < n; i++) {
 		const struct sluice_record *r = &recs[i];
@@ -533,7 +672,8 @@ static enum sluice_status s3_put(void *state, struct sluice_task *t,
 			continue; /* put again after a RETRY: already here */
 		if (!r->value && (!s->cfg.snapshot || !r->key)) {
 			if (s->cfg.null_ignore && !s->cfg.snapshot) {
-				s->h->counter_add(t, "sink_s3_nulls_ignored_total",
+				s->h->counter_add(t,
+						  "sink_s3_nulls_ignored_total",
 						  NULL, 1);
 				tp->next = r->offset + 1;
 				continue;
@@ -583,6 +723,8 @@ static enum sluice_status s3_put(void *state, struct sluice_task *t,
 			return fail_with(s, rc);
 		}
 	}
+	/* Complete batches go out now, while consuming goes on. */
+	s3s_upload_kick(s, NULL, 0);
 	s->h->gauge_set(t, "sink_s3_buffered_bytes", NULL, (double)s->mem);
 	ask_flush(s);
 	return SLUICE_OK;
@@ -624,13 +766,19 @@ static enum sluice_status snapshot_flush(struct s3s_sink *s,
 					 size_t n, int final)
 {
 	int64_t now = s3s_wall_ms();
+	s->put_full = s->put_full && s3s_mono_ms() - s->put_mono < 2000;
 	/* Nothing is ever committed: a table is only complete when rebuilt
-	 * from the whole topic, so a restarted task reads it again. */
+	 * from the whole topic, so a restarted task reads it again (and
+	 * writes no table before it has caught up). */
 	for (size_t i = 0; i < n; i++)
 		parts[i].offset = SLUICE_OFFSET_NONE;
 	for (size_t i = 0; i < s->ntables; i++) {
 		struct s3s_table *tb = &s->tables[i];
 		if (!tb->dirty || (!final && now < tb->next_due))
+			continue;
+		/* Still reading the topic from its start (after a restart):
+		 * a table written now would lack keys. */
+		if (!final && s->put_full)
 			continue;
 		int rc = write_snapshot(s, tb);
 		if (rc)
@@ -665,7 +813,25 @@ static enum sluice_status s3_flush(void *state, struct sluice_task *t,
 			s3s_batch_complete(s, tp);
 	}
 	s->completed = 0;
-	int rc = s3s_upload_pending(s, set, n);
+	int rc = SLUICE_OK;
+	if (final) {
+		/* Everything, now. */
+		rc = s3s_upload_pending(s, set, n);
+	} else {
+		/* Uploads that failed in the background are tried again
+		 * here, waiting: the host backs off when this says RETRY.
+		 * The others just start; what they make durable is
+		 * reported by a later flush (they ask for it). */
+		struct s3s_tp **failed = s3s_xcalloc(n, sizeof(*failed));
+		size_t nf = 0;
+		for (size_t i = 0; i < n; i++)
+			if (set[i] && set[i]->failed)
+				failed[nf++] = set[i];
+		if (nf)
+			rc = s3s_upload_pending(s, failed, nf);
+		free(failed);
+		s3s_upload_kick(s, set, n);
+	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t d = set[i] ? s3s_tp_durable(set[i]) : -1;
 		if (d > parts[i].offset)
@@ -690,7 +856,8 @@ static enum sluice_status s3_tick(void *state, struct sluice_task *t,
 		struct s3s_batch *b = tp->open;
 		if (!b || b->forced_end >= 0)
 			continue;
-		if ((s->cfg.idle_ms > 0 && mono - b->last_mono >= s->cfg.idle_ms) ||
+		if ((s->cfg.idle_ms > 0 &&
+		     mono - b->last_mono >= s->cfg.idle_ms) ||
 		    (s->cfg.schedule_ms > 0 &&
 		     now_ms / s->cfg.schedule_ms !=
 			     b->opened_wall / s->cfg.schedule_ms))
@@ -702,12 +869,14 @@ static enum sluice_status s3_tick(void *state, struct sluice_task *t,
 			    now_ms >= s->tables[i].next_due)
 				s->completed = 1;
 	}
+	s3s_upload_kick(s, NULL, 0);
 	ask_flush(s);
 	return SLUICE_OK;
 }
 
 static void drop(struct s3s_sink *s, struct s3s_tp *tp)
 {
+	s3s_cleanup_wait(s, tp);
 	if (tp->open)
 		s3s_abort_upload(s, tp->open);
 	for (struct s3s_batch *b = tp->done; b; b = b->next)
@@ -765,6 +934,7 @@ static const struct sluice_plugin sink_s3 = {
 	.assign = s3_assign,
 	.revoke = s3_revoke,
 	.tick = s3_tick,
+	.check = s3_check,
 };
 
 SLUICE_PLUGIN_EXPORT(sink_s3)

@@ -62,21 +62,21 @@ struct s3s_batch {
 	int64_t opened_wall; /* wall clock when opened (schedule) */
 	int64_t last_mono;   /* monotonic time of the last line (idle) */
 	char *key;
-	char *tpart;		/* time partition */
-	struct s3s_buf data;	/* encoded bytes not yet sent as a part */
-	struct s3s_buf raw;	/* gzip: plain bytes waiting for deflate */
-	z_stream *z;		/* gzip: this batch's stream, once it is big */
-	int64_t mem;		/* bytes of memory counted for it */
-	uint64_t sent;		/* bytes sent as parts */
-	int64_t forced_end;	/* recovery: the end an earlier run wrote */
-	int complete;		/* no more lines */
+	char *tpart;	     /* time partition */
+	struct s3s_buf data; /* encoded bytes not yet sent as a part */
+	struct s3s_buf raw;  /* gzip: plain bytes waiting for deflate */
+	z_stream *z;	     /* gzip: this batch's stream, once it is big */
+	int64_t mem;	     /* bytes of memory counted for it */
+	uint64_t sent;	     /* bytes sent as parts */
+	int64_t forced_end;  /* recovery: the end an earlier run wrote */
+	int complete;	     /* no more lines */
 	/* multipart */
 	char *upload_id;
 	char **etags; /* [part number - 1] */
 	int nparts, parts_cap;
-	int inflight;			/* part jobs out */
-	struct s3s_ujob *failed;		/* parts to send again */
-	int waiting;			/* complete: finish when parts are in */
+	int inflight;		 /* part jobs out */
+	struct s3s_ujob *failed; /* parts to send again */
+	int waiting;		 /* complete: finish when parts are in */
 };
 
 struct s3s_tp {
@@ -86,9 +86,17 @@ struct s3s_tp {
 	int recovering;
 	struct s3s_batch *open;
 	struct s3s_batch *done, *done_tail; /* complete, not uploaded */
-	int busy;   /* an upload of done's head is out */
-	int failed; /* the last upload failed: SLUICE_RETRY/FATAL */
-	int in_set; /* part of the upload_pending round under way */
+	int busy;	  /* an upload of done's head is out */
+	int failed;	  /* the last upload failed: SLUICE_RETRY/FATAL; no more
+			     start until a flush tries again */
+	int in_set;	  /* part of the upload_pending round under way */
+	int cleanups;	  /* cleanup jobs out (no multipart begins meanwhile) */
+	size_t last_size; /* bytes the last batch buffered: the next one's
+			     first allocation (no copies while it grows) */
+	/* A probe made ahead (for all partitions of a put at once). */
+	char *probed_key;
+	int probed_found;
+	int64_t probed_end;
 };
 
 struct s3s_snap;
@@ -110,17 +118,28 @@ struct s3s_sink {
 	size_t ntp, tp_cap;
 	struct s3s_tp *last_tp;
 	int64_t mem;
-	int64_t mem_peak; /* highest mem seen after a line was added */
+	int64_t mem_peak;  /* highest mem seen after a line was added */
 	z_stream shared_z; /* compresses small gzip batches at completion */
 	int shared_z_ready;
 	/* time partition cache: second -> text */
 	int64_t tpart_sec;
 	char tpart[256];
-	int completed; /* a batch became complete: ask for a flush */
+	int completed;	     /* more is durable (or a snapshot is due) */
+	int64_t flush_asked; /* when request_flush was last called */
 	int fatal;
 	char err[1024];
 	struct s3s_table *tables;
 	size_t ntables;
+	/* Snapshot mode: is the task catching up (its puts as big as they
+	 * come)? A table is only written once it has caught up. */
+	size_t put_max;
+	int put_full;
+	int64_t put_mono; /* when the last put came */
+	/* Buffers of uploaded batches kept for the next ones: written to
+	 * again without a page fault per 4 KiB (counted in mem). */
+	struct s3s_buf spares[16];
+	int nspares;
+	int64_t spare_bytes;
 };
 
 /* ---- batch.c ---- */
@@ -149,6 +168,8 @@ void s3s_batch_recount(struct s3s_sink *s, struct s3s_batch *b);
 /* What flush reports: the start of the oldest batch not uploaded, or the
  * offset after the last record handled; -1 when nothing is known. */
 int64_t s3s_tp_durable(const struct s3s_tp *tp);
+/* Frees the kept buffers (memory pressure, close). */
+void s3s_spares_free(struct s3s_sink *s);
 /* gzip of a whole buffer with the shared stream (snapshots). */
 void s3s_gzip_all(struct s3s_sink *s, const void *p, size_t n,
 		  struct s3s_buf *out);
@@ -163,10 +184,19 @@ int s3s_stream_parts(struct s3s_sink *s, struct s3s_batch *b, int last);
  * each in order, partitions concurrently. Returns SLUICE_OK, or the
  * worst failure (message in s->err). */
 int s3s_upload_pending(struct s3s_sink *s, struct s3s_tp **tps, size_t n);
+/* Starts the uploads of complete batches of tps (all when NULL) that
+ * can start now (their partition has none out), without waiting. */
+void s3s_upload_kick(struct s3s_sink *s, struct s3s_tp **tps, size_t n);
 /* Takes back finished jobs without waiting. */
 void s3s_drain(struct s3s_sink *s);
-/* Recovery probe of key: *end is the earlier object's end or -1. */
-int s3s_probe(struct s3s_sink *s, const char *key, int *found, int64_t *end);
+/* Recovery probes of n keys at once: found[i], end[i] (the earlier
+ * object's end or -1). 0 or the worst status. */
+int s3s_probe_many(struct s3s_sink *s, const char *const *keys, size_t n,
+		   int *found, int64_t *end);
+/* Starts the cleanup of key's unfinished uploads, in the background. */
+void s3s_cleanup_start(struct s3s_sink *s, struct s3s_tp *tp, const char *key);
+/* Waits for tp's cleanups. */
+void s3s_cleanup_wait(struct s3s_sink *s, struct s3s_tp *tp);
 /* Abandons b's multipart upload (waits for its parts first). */
 void s3s_abort_upload(struct s3s_sink *s, struct s3s_batch *b);
 /* PUT of a whole object (snapshots). */

@@ -50,10 +50,14 @@ struct s3s_target_ops {
 	int (*mpu_abort)(struct s3s_target *t, void *ctx, const char *key,
 			 const char *upload_id, char *err, size_t errlen);
 	/* Recovery: whether key exists and the end offset it records (-1
-	 * when it records none); also removes unfinished uploads of key
-	 * left by a crash. */
+	 * when it records none). The file target also removes what a
+	 * crash left of a write of key. */
 	int (*probe)(struct s3s_target *t, void *ctx, const char *key,
 		     int *found, int64_t *end, char *err, size_t errlen);
+	/* Optional: aborts the unfinished multipart uploads of key that a
+	 * crash left (S3). Must not run while an upload of key is ours. */
+	int (*cleanup)(struct s3s_target *t, void *ctx, const char *key,
+		       char *err, size_t errlen);
 	/* Whether the target is reachable and writable with these
 	 * credentials (at open). */
 	int (*check)(struct s3s_target *t, void *ctx, char *err, size_t errlen);
@@ -73,8 +77,7 @@ struct s3s_target {
 
 struct s3s_s3cfg;
 /* Takes cfg over (freed with the target). */
-struct s3s_target *s3s_target_s3_new(struct s3s_s3cfg *cfg,
-				     const char *prefix);
+struct s3s_target *s3s_target_s3_new(struct s3s_s3cfg *cfg, const char *prefix);
 /* root: an absolute directory (created when missing). NULL with err. */
 struct s3s_target *s3s_target_file_new(const char *root, const char *prefix,
 				       char *err, size_t errlen);
@@ -85,7 +88,7 @@ int s3s_s3_list(struct s3s_target *t, void *ctx, const char *prefix,
 		struct s3s_buf *keys, char *err, size_t errlen);
 int s3s_s3_list_uploads(struct s3s_target *t, void *ctx, const char *prefix,
 			struct s3s_buf *out, char *err, size_t errlen);
-int s3s_s3_delete(struct s3s_target *t, void *ctx, const char *key,
-		  char *err, size_t errlen);
+int s3s_s3_delete(struct s3s_target *t, void *ctx, const char *key, char *err,
+		  size_t errlen);
 
 #endif

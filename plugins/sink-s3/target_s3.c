@@ -3,7 +3,8 @@
  * x-amz-meta-sluice-* headers; multipart uploads whose end offset goes to
  * a marker object under [prefix/]_sluice/ends/ before the upload is
  * completed (CompleteMultipartUpload cannot carry metadata); recovery
- * probes with HEAD and aborts unfinished uploads of the probed key.
+ * probes with HEAD, and aborts unfinished uploads of a key it is about
+ * to write.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -66,12 +67,12 @@ static int put(struct s3s_target *t, void *ctx, const char *key,
 	char h[3][96];
 	const char *hdrs[4] = {NULL};
 	if (meta) {
-		snprintf(h[0], sizeof(h[0]), "x-amz-meta-sluice-start: %" PRId64,
-			 meta->start);
+		snprintf(h[0], sizeof(h[0]),
+			 "x-amz-meta-sluice-start: %" PRId64, meta->start);
 		snprintf(h[1], sizeof(h[1]), "x-amz-meta-sluice-end: %" PRId64,
 			 meta->end);
-		snprintf(h[2], sizeof(h[2]), "x-amz-meta-sluice-lines: %" PRId64,
-			 meta->lines);
+		snprintf(h[2], sizeof(h[2]),
+			 "x-amz-meta-sluice-lines: %" PRId64, meta->lines);
 		hdrs[0] = h[0], hdrs[1] = h[1], hdrs[2] = h[2];
 	}
 	struct s3s_req r = {.method = "PUT",
@@ -214,7 +215,8 @@ static int mpu_end(struct s3s_target *t, void *ctx, const char *key,
 			pos = 0;
 			struct s3s_buf inner = code;
 			code = (struct s3s_buf){0};
-			s3s_xml_next(inner.p, inner.len, "Code", &pos, &code, 0);
+			s3s_xml_next(inner.p, inner.len, "Code", &pos, &code,
+				     0);
 			snprintf(err, errlen,
 				 "S3 CompleteMultipartUpload of key '%s' in "
 				 "%s: %s",
@@ -257,12 +259,15 @@ int s3s_s3_list_uploads(struct s3s_target *t, void *ctx, const char *prefix,
 		struct s3s_param q[4] = {{"uploads", NULL}, {"prefix", prefix}};
 		size_t nq = 2;
 		if (key_marker.len) {
-			q[nq++] = (struct s3s_param){"key-marker", key_marker.p};
+			q[nq++] =
+				(struct s3s_param){"key-marker", key_marker.p};
 			q[nq++] = (struct s3s_param){"upload-id-marker",
 						     id_marker.p};
 		}
-		struct s3s_req r = {
-			.method = "GET", .key = NULL, .params = q, .nparams = nq};
+		struct s3s_req r = {.method = "GET",
+				    .key = NULL,
+				    .params = q,
+				    .nparams = nq};
 		if ((rc = call(t, c, &r, err, errlen)))
 			break;
 		const char *x = c->resp.body.p;
@@ -323,17 +328,24 @@ static int probe(struct s3s_target *t, void *ctx, const char *key, int *found,
 			s3s_buf_free(&mk);
 			if (rc)
 				return rc;
-			const char *e = c->resp.status == 200
-						? strstr(c->resp.body.p, "\"end\":")
-						: NULL;
+			const char *e =
+				c->resp.status == 200
+					? strstr(c->resp.body.p, "\"end\":")
+					: NULL;
 			if (e)
 				*end = strtoll(e + 6, NULL, 10);
 		}
 	}
-	/* Unfinished uploads of this very key: a crash between the first
-	 * part and CompleteMultipartUpload. */
+	return 0;
+}
+
+/* Unfinished uploads of this very key: a crash between the first part
+ * and CompleteMultipartUpload. */
+static int cleanup(struct s3s_target *t, void *ctx, const char *key, char *err,
+		   size_t errlen)
+{
 	struct s3s_buf ups = {0};
-	rc = s3s_s3_list_uploads(t, ctx, key, &ups, err, errlen);
+	int rc = s3s_s3_list_uploads(t, ctx, key, &ups, err, errlen);
 	for (char *line = ups.p; !rc && line && *line;) {
 		char *nl = strchr(line, '\n');
 		if (!nl)
@@ -385,8 +397,10 @@ int s3s_s3_list(struct s3s_target *t, void *ctx, const char *prefix,
 		if (token.len)
 			q[nq++] = (struct s3s_param){"continuation-token",
 						     token.p};
-		struct s3s_req r = {
-			.method = "GET", .key = NULL, .params = q, .nparams = nq};
+		struct s3s_req r = {.method = "GET",
+				    .key = NULL,
+				    .params = q,
+				    .nparams = nq};
 		if ((rc = call(t, c, &r, err, errlen)))
 			break;
 		const char *x = c->resp.body.p;
@@ -416,8 +430,8 @@ int s3s_s3_list(struct s3s_target *t, void *ctx, const char *prefix,
 	return rc;
 }
 
-int s3s_s3_delete(struct s3s_target *t, void *ctx, const char *key,
-		  char *err, size_t errlen)
+int s3s_s3_delete(struct s3s_target *t, void *ctx, const char *key, char *err,
+		  size_t errlen)
 {
 	static const long ok404[] = {404, 0};
 	struct s3s_req r = {.method = "DELETE", .key = key, .accept = ok404};
@@ -453,6 +467,7 @@ static const struct s3s_target_ops ops = {
 	.mpu_end = mpu_end,
 	.mpu_abort = mpu_abort,
 	.probe = probe,
+	.cleanup = cleanup,
 	.get = get,
 	.check = check,
 	.free = target_free,

@@ -6,6 +6,9 @@
  * chain: its head is uploaded, and only when that succeeded the next
  * one; partitions run concurrently. Parts of a multipart batch go out
  * while the batch is still filling (bounded memory) and concurrently.
+ * Uploads start as soon as a batch is complete and run while the task
+ * goes on consuming; only a final flush and the memory budget wait for
+ * them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,7 +25,8 @@ enum kind {
 	K_ABORT,
 	K_BEGIN,
 	K_PLAIN,
-	K_CHECK
+	K_CHECK,
+	K_CLEANUP
 };
 
 struct s3s_ujob {
@@ -30,6 +34,7 @@ struct s3s_ujob {
 	enum kind kind;
 	struct s3s_target *target;
 	struct s3s_batch *b;
+	struct s3s_tp *tp; /* K_CLEANUP */
 	struct s3s_ujob *next_failed;
 	/* borrowed (from b, or from the caller of a synchronous job) */
 	const char *key, *upload_id, *content_type;
@@ -88,6 +93,9 @@ static void run(struct s3s_job *base, void *ctx)
 	case K_CHECK:
 		j->rc = o->check(t, ctx, j->err, el);
 		break;
+	case K_CLEANUP:
+		j->rc = o->cleanup(t, ctx, j->key, j->err, el);
+		break;
 	}
 }
 
@@ -110,6 +118,8 @@ static struct s3s_ujob *job_new(struct s3s_sink *s, enum kind kind,
 
 static void job_free(struct s3s_ujob *j)
 {
+	if (j->kind == K_CLEANUP)
+		free((char *)j->key);
 	free(j->data);
 	free(j->out);
 	free(j);
@@ -166,8 +176,8 @@ static void on_done(struct s3s_sink *s, struct s3s_ujob *j)
 		if (b->waiting && !b->inflight) {
 			if (b->failed || s->fatal) {
 				b->waiting = 0;
-				tp->failed = s->fatal ? SLUICE_FATAL
-						      : SLUICE_RETRY;
+				tp->failed =
+					s->fatal ? SLUICE_FATAL : SLUICE_RETRY;
 			} else {
 				submit_finish(s, b);
 			}
@@ -189,8 +199,8 @@ static void on_done(struct s3s_sink *s, struct s3s_ujob *j)
 		h->counter_add(s->t, "sink_s3_bytes_total", NULL,
 			       (int64_t)(b->sent + b->data.len));
 		h->log(s->t, SLUICE_LOG_DEBUG,
-		       "wrote %s (offsets %" PRId64 "..%" PRId64
-		       ", %" PRId64 " records%s)",
+		       "wrote %s (offsets %" PRId64 "..%" PRId64 ", %" PRId64
+		       " records%s)",
 		       b->key, b->start, b->end - 1, b->lines,
 		       j->kind == K_FINISH ? ", multipart" : "");
 		job_free(j);
@@ -198,8 +208,18 @@ static void on_done(struct s3s_sink *s, struct s3s_ujob *j)
 		if (!tp->done)
 			tp->done_tail = NULL;
 		s3s_batch_free(s, b);
-		if (tp->in_set)
-			chain_step(s, tp);
+		/* More is durable: have it committed soon. */
+		s->completed = 1;
+		chain_step(s, tp);
+		return;
+	case K_CLEANUP:
+		j->tp->cleanups--;
+		if (j->rc)
+			h->log(s->t, SLUICE_LOG_WARN,
+			       "could not abort unfinished uploads of %s (a "
+			       "bucket lifecycle rule can): %s",
+			       j->key, j->err);
+		job_free(j);
 		return;
 	default:
 		/* synchronous jobs are taken back by run_sync */
@@ -247,6 +267,9 @@ static void run_sync(struct s3s_sink *s, struct s3s_ujob *j)
 static int send_part(struct s3s_sink *s, struct s3s_batch *b)
 {
 	if (!b->upload_id) {
+		/* A cleanup of this partition's key lists uploads and aborts
+		 * them: ours must not exist before it is done. */
+		s3s_cleanup_wait(s, b->tp);
 		struct s3s_ujob *j = job_new(s, K_BEGIN, b);
 		run_sync(s, j);
 		int rc = j->rc;
@@ -337,6 +360,17 @@ static void chain_step(struct s3s_sink *s, struct s3s_tp *tp)
 	submit(s, j);
 }
 
+void s3s_upload_kick(struct s3s_sink *s, struct s3s_tp **tps, size_t n)
+{
+	if (!tps) {
+		tps = s->tps;
+		n = s->ntp;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (tps[i] && tps[i]->done)
+			chain_step(s, tps[i]);
+}
+
 static int chain_out(const struct s3s_tp *tp)
 {
 	return tp->busy || (tp->done && tp->done->waiting);
@@ -385,18 +419,58 @@ int s3s_upload_pending(struct s3s_sink *s, struct s3s_tp **tps, size_t n)
 	return rc;
 }
 
-int s3s_probe(struct s3s_sink *s, const char *key, int *found, int64_t *end)
+int s3s_probe_many(struct s3s_sink *s, const char *const *keys, size_t n,
+		   int *found, int64_t *end)
 {
-	struct s3s_ujob *j = job_new(s, K_PROBE, NULL);
-	j->key = key;
-	run_sync(s, j);
-	int rc = j->rc;
-	if (rc)
-		set_error(s, rc, j->err);
-	*found = j->found;
-	*end = j->end;
-	job_free(j);
+	struct s3s_ujob **v = s3s_xcalloc(n, sizeof(*v));
+	size_t out = n;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = job_new(s, K_PROBE, NULL);
+		v[i]->key = keys[i];
+		submit(s, &*v[i]);
+	}
+	while (out) {
+		struct s3s_job *d = s3s_pool_done(s->pool, 1);
+		if (!d)
+			break;
+		int mine = 0;
+		for (size_t i = 0; i < n && !mine; i++)
+			mine = d == &v[i]->base;
+		if (mine)
+			out--;
+		else
+			on_done(s, (struct s3s_ujob *)d);
+	}
+	int rc = SLUICE_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->rc) {
+			set_error(s, v[i]->rc, v[i]->err);
+			if (v[i]->rc > rc)
+				rc = v[i]->rc;
+		}
+		found[i] = v[i]->found;
+		end[i] = v[i]->end;
+		job_free(v[i]);
+	}
+	free(v);
 	return rc;
+}
+
+void s3s_cleanup_start(struct s3s_sink *s, struct s3s_tp *tp, const char *key)
+{
+	if (!s->target->ops->cleanup)
+		return;
+	struct s3s_ujob *j = job_new(s, K_CLEANUP, NULL);
+	j->key = s3s_xstrdup(key);
+	j->tp = tp;
+	tp->cleanups++;
+	submit(s, j);
+}
+
+void s3s_cleanup_wait(struct s3s_sink *s, struct s3s_tp *tp)
+{
+	while (tp->cleanups && s3s_wait_one(s))
+		;
 }
 
 void s3s_abort_upload(struct s3s_sink *s, struct s3s_batch *b)

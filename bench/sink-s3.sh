@@ -1,0 +1,125 @@
+#!/bin/sh
+# sink-s3 benchmark: N seed-shaped events already in a topic of a
+# `sluice broker`, written by a sluice worker with sink-s3 to the S3
+# server of the environment (scripts/s3-server: S3_ENDPOINT, S3_BUCKET,
+# S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), against kcat -C
+# consuming the same topic in the same run (the ceiling).
+#   sh bench/sink-s3.sh BUILDDIR SRCDIR [N] [PARTITIONS] [MEMORY_BUDGET]
+# Prints events/s and MB/s (from the group's assignment to the moment
+# every partition is committed to its end, i.e. every object acknowledged
+# by S3), the ratio to kcat, and the worker's peak RSS against the
+# sink's memory.budget.
+set -eu
+b=$1
+src=$2
+n=${3:-200000}
+parts=${4:-50}
+budget=${5:-64MiB}
+: "${S3_ENDPOINT:?set the S3 server environment (scripts/s3-server env)}"
+: "${S3_BUCKET:?}" "${AWS_ACCESS_KEY_ID:?}" "${AWS_SECRET_ACCESS_KEY:?}"
+region=${S3_REGION:-us-east-1}
+command -v kcat >/dev/null || { echo "bench: kcat is not installed (apt-get install kcat)" >&2; exit 1; }
+per=$((n / parts))
+n=$((per * parts))
+tmp=$(mktemp -d)
+bpid=
+wpid=
+cleanup() {
+	[ -n "$wpid" ] && kill -9 "$wpid" 2>/dev/null
+	[ -n "$bpid" ] && kill "$bpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+now() { date +%s%3N; }
+# epoch ms of the ISO timestamp that starts a log line
+log_ms() { date -d "$(printf '%s' "$1" | cut -c1-23)Z" +%s%3N; }
+
+"$b/sluice" broker --topic "transaction_logs:$parts" --topic sluice-offsets:1 \
+	--bootstrap-file "$tmp/bs" >"$tmp/broker.log" 2>&1 &
+bpid=$!
+i=0
+while [ ! -s "$tmp/bs" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+bs=$(cat "$tmp/bs")
+kcat -L -b "$bs" -m 10 >/dev/null 2>&1 ||
+	{ echo "bench: the broker does not answer" >&2; cat "$tmp/broker.log" >&2; exit 1; }
+
+# N events from the seed's shape, each with its own transaction_id, the
+# same number per partition (the mock keeps about 5 MiB per partition).
+nonce=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+awk -v n="$n" -v parts="$parts" -v nonce="$nonce" -v dir="$tmp" '
+	{ k = index($0, "\"transaction_id\": \"") + 18
+	  pre[NR - 1] = substr($0, 1, k); post[NR - 1] = substr($0, k + 37) }
+	END { for (p = 0; p < parts; p++) f[p] = dir "/part-" p
+	for (i = 0; i < n; i++) {
+		t = i % NR
+		printf "%s%s-0000-4000-8000-%012d%s\n", pre[t], nonce, i,
+		    post[t] > f[i % parts]
+	} }' "$src/tests/sink-s3/sample-events.jsonl"
+bytes=$(cat "$tmp"/part-* | wc -c)
+
+echo "bench: $n events ($((bytes / n)) bytes each, $((bytes / 1000000)) MB) in $parts partitions, broker $bs, S3 $S3_ENDPOINT"
+t0=$(now)
+p=0
+while [ $p -lt "$parts" ]; do
+	kcat -P -b "$bs" -t transaction_logs -p "$p" -X linger.ms=5 -l "$tmp/part-$p"
+	p=$((p + 1))
+done
+t1=$(now)
+got=$(kcat -C -b "$bs" -t transaction_logs -o beginning -e -q | wc -l)
+t2=$(now)
+[ "$got" = "$n" ] || { echo "bench: kcat consumed $got of $n events" >&2; exit 1; }
+
+prefix=bench/$(date +%Y%m%dT%H%M%S)-$$
+mkdir -p "$tmp/c"
+cat >"$tmp/sluice.yaml" <<YAML
+bootstrap.servers: $bs
+plugin.path: [$b/plugins/sink-s3/.libs]
+connectors.dir: c
+memory.budget: ${SINK_S3_BENCH_KAFKA_BUDGET:-32MiB}
+log: {level: info, progress.interval: 1s}
+YAML
+# SINK_S3_BENCH_TARGET=file:///dir writes to a directory instead;
+# SINK_S3_BENCH_CONFIG adds config lines ("  key: value").
+cat >"$tmp/c/s3.yaml" <<YAML
+name: bench
+plugin: sink-s3
+topics: [transaction_logs]
+config:
+  target: ${SINK_S3_BENCH_TARGET:-s3://$S3_BUCKET}
+  prefix: $prefix
+${SINK_S3_BENCH_CONFIG:-}
+  s3.endpoint: $S3_ENDPOINT
+  s3.region: $region
+  flush.size: $((per / 2))
+  memory.budget: $budget
+  path.format: dt=%Y-%m-%d/hour=%H
+  timestamp.field: timestamp
+YAML
+ts=$(now)
+"$b/sluice" run -c "$tmp/sluice.yaml" >"$tmp/worker.log" 2>&1 &
+wpid=$!
+i=0
+while ! grep -q 'assigned' "$tmp/worker.log" && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+grep -q 'assigned' "$tmp/worker.log" || { echo "bench: no assignment" >&2; tail "$tmp/worker.log" >&2; exit 1; }
+ta=$(log_ms "$(grep -m1 'assigned' "$tmp/worker.log")")
+td=$("$b/bench/sink-s3-wait" "$bs" sluice-bench transaction_logs "$parts" 600) ||
+	{ echo "bench: not everything committed" >&2; tail "$tmp/worker.log" >&2; exit 1; }
+rss_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$wpid/status")
+kill -TERM "$wpid"
+wait "$wpid" || true
+wpid=
+
+awk -v n="$n" -v bytes="$bytes" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
+	-v ts="$ts" -v ta="$ta" -v td="$td" -v rss="$rss_kb" -v budget="$budget" 'BEGIN {
+	kp = n / ((t1 - t0) / 1000); kc = n / ((t2 - t1) / 1000)
+	s = n / ((td - ta) / 1000); sw = n / ((td - ts) / 1000)
+	mb = bytes / n / 1e6
+	printf "%-44s %12s %10s\n", "", "events/s", "MB/s"
+	printf "%-44s %12.0f %10.1f\n", "kcat -P (produce, per partition)", kp, kp * mb
+	printf "%-44s %12.0f %10.1f\n", "kcat -C (consume: the ceiling)", kc, kc * mb
+	printf "%-44s %12.0f %10.1f\n", "sluice sink-s3, assignment to all committed", s, s * mb
+	printf "%-44s %12.0f %10.1f\n", "sluice sink-s3, process start to committed", sw, sw * mb
+	printf "ratio sink-s3 / kcat -C: %.2f\n", s / kc
+	printf "peak RSS of the worker: %.1f MiB (sink memory.budget %s, Kafka memory.budget 32MiB)\n", rss / 1024, budget
+}'
