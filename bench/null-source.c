@@ -69,7 +69,8 @@ static enum sluice_status ns_poll(void *p, struct sluice_task *t, size_t max)
 	for (size_t i = 0; i < max && s->next < s->count; i++) {
 		char pos[32], key[32];
 		snprintf(pos, sizeof(pos), "%lld", (long long)s->next + 1);
-		int klen = snprintf(key, sizeof(key), "%lld", (long long)s->next);
+		int klen =
+			snprintf(key, sizeof(key), "%lld", (long long)s->next);
 		struct sluice_record r = {.partition = -1,
 					  .key = key,
 					  .key_len = (size_t)klen,

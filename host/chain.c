@@ -52,8 +52,10 @@ struct chain *chain_open(struct sluice_task *t, int *failed, char *err,
 	if (!cfg->transforms_n)
 		return NULL;
 	struct chain *c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
 	c->v = calloc(cfg->transforms_n, sizeof(*c->v));
-	if (!c || !c->v)
+	if (!c->v)
 		abort();
 	c->owner = t;
 	for (size_t i = 0; i < cfg->transforms_n; i++) {
@@ -104,9 +106,9 @@ static void record_of(const struct staged_record *r,
 	const char *name;
 	const void *val;
 	size_t len;
-	for (size_t i = 0; r->headers && i < hcap &&
-			   !rd_kafka_header_get_all(r->headers, i, &name, &val,
-						    &len);
+	for (size_t i = 0;
+	     r->headers && i < hcap &&
+	     !rd_kafka_header_get_all(r->headers, i, &name, &val, &len);
 	     i++) {
 		hdrs[i] = (struct sluice_header){name, val, len};
 		out->header_count++;

@@ -31,6 +31,7 @@ typedef int chain_out_fn(void *ctx, const struct sluice_record *r);
  * in the task's call_error and the stage's name ("transforms[1]") in
  * *stage. `out` is called only when every stage answered OK. */
 enum sluice_status chain_apply(struct chain *c, const struct sluice_record *in,
-			       chain_out_fn *out, void *ctx, const char **stage);
+			       chain_out_fn *out, void *ctx,
+			       const char **stage);
 
 #endif

@@ -66,8 +66,8 @@ static void print_one(const struct plugin *pl)
 {
 	const struct sluice_plugin *p = pl->desc;
 	printf("%s %s (%s)\n  %s\n  file: %s\n  ABI: %u.%u\n", p->name,
-	       p->version, loader_kind_name(p->kind), p->description,
-	       pl->path, p->abi_major, p->abi_minor);
+	       p->version, loader_kind_name(p->kind), p->description, pl->path,
+	       p->abi_major, p->abi_minor);
 	if (p->kind != SLUICE_KIND_SINK) {
 		printf("  outputs:");
 		if (!p->outputs)
@@ -118,8 +118,9 @@ int cmd_plugins(int argc, char **argv)
 		if (p) {
 			print_one(p);
 		} else {
-			fprintf(stderr, "sluice: no plugin named '%s' on "
-					"plugin.path\n",
+			fprintf(stderr,
+				"sluice: no plugin named '%s' on "
+				"plugin.path\n",
 				name);
 			rc = EXIT_CONFIG;
 		}

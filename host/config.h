@@ -42,7 +42,7 @@ struct worker_config {
 	int64_t shutdown_timeout_ms;	 /* default 30s */
 	int64_t progress_interval_ms;	 /* log.progress.interval, 5s */
 	int64_t memory_budget;		 /* memory.budget, 256MiB */
-	int trigger_once; /* trigger: available-now (else continuous) */
+	int trigger_once;	  /* trigger: available-now (else continuous) */
 	int64_t offsets_flush_ms; /* offsets.flush.interval, 1s: how often
 				    source positions and consumer offsets
 				    are committed */

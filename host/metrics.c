@@ -81,8 +81,7 @@ void metric_update(struct metric_set *s, enum metric_kind kind,
 void metrics_counter_add(struct sluice_task *t, const char *name,
 			 const char *labels, int64_t delta)
 {
-	metric_update(&t->metrics, METRIC_COUNTER, name, labels,
-		      (double)delta);
+	metric_update(&t->metrics, METRIC_COUNTER, name, labels, (double)delta);
 }
 
 void metrics_gauge_set(struct sluice_task *t, const char *name,

@@ -98,8 +98,7 @@ char *offsets_key(const char *connector, const char *source_partition)
 char *offsets_value(const char *position)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "position",
-			       json_object_new_string(position));
+	json_object_object_add(o, "position", json_object_new_string(position));
 	char *r = xstrdup(json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -145,28 +144,27 @@ int offsets_parse(const char *key, size_t key_len, const char *value,
 		*position = xstrdup(json_object_get_string(p));
 		json_object_put(v);
 	}
-	*connector =
-		xstrdup(json_object_get_string(json_object_array_get_idx(k, 0)));
-	*source_partition =
-		xstrdup(json_object_get_string(json_object_array_get_idx(k, 1)));
+	*connector = xstrdup(
+		json_object_get_string(json_object_array_get_idx(k, 0)));
+	*source_partition = xstrdup(
+		json_object_get_string(json_object_array_get_idx(k, 1)));
 	json_object_put(k);
 	return 0;
 }
 
 rd_kafka_resp_err_t offsets_produce(struct offset_store *s,
-				    rd_kafka_t *producer,
-				    const char *connector,
+				    rd_kafka_t *producer, const char *connector,
 				    const char *source_partition,
 				    const char *position, void *opaque)
 {
 	char *key = offsets_key(connector, source_partition);
 	char *value = offsets_value(position);
-	rd_kafka_resp_err_t err = rd_kafka_producev(
-		producer, RD_KAFKA_V_TOPIC(s->topic),
-		RD_KAFKA_V_KEY(key, strlen(key)),
-		RD_KAFKA_V_VALUE(value, strlen(value)),
-		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+	rd_kafka_resp_err_t err =
+		rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(s->topic),
+				  RD_KAFKA_V_KEY(key, strlen(key)),
+				  RD_KAFKA_V_VALUE(value, strlen(value)),
+				  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				  RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 	free(key);
 	free(value);
 	return err;
@@ -261,8 +259,8 @@ int offsets_load(struct offset_store *s, const rd_kafka_conf_t *conf,
 				 s->topic, timeout_ms);
 			goto out;
 		}
-		rd_kafka_message_t *m =
-			rd_kafka_consumer_poll(rk, left > 200 ? 200 : (int)left);
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(
+			rk, left > 200 ? 200 : (int)left);
 		if (!m)
 			continue;
 		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)

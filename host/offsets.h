@@ -42,8 +42,7 @@ void offsets_set(struct offset_store *s, const char *connector,
 /* Produces one position record with `producer` (RD_KAFKA_MSG_F_COPY);
  * `opaque` is the record's opaque for the delivery report. */
 rd_kafka_resp_err_t offsets_produce(struct offset_store *s,
-				    rd_kafka_t *producer,
-				    const char *connector,
+				    rd_kafka_t *producer, const char *connector,
 				    const char *source_partition,
 				    const char *position, void *opaque);
 

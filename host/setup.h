@@ -14,7 +14,7 @@ struct setup_args {
 	const char *connectors_dir; /* -d; NULL: from the worker file */
 	char **plugin_path;	    /* --plugin-path, repeatable */
 	size_t plugin_path_n;
-	const char *trigger;	    /* --trigger (run only) */
+	const char *trigger; /* --trigger (run only) */
 };
 
 struct setup {
@@ -38,8 +38,8 @@ const char *setup_worker_file(const struct setup_args *a);
 /* Loads everything and checks it; on problems adds diagnostics and
  * returns -1 (what loaded is still in `s`). `load_connectors` is 0 for
  * `sluice plugins`, which needs only the worker file and the plugins. */
-int setup_load(struct setup *s, const struct setup_args *a,
-	       int load_connectors, struct diags *d);
+int setup_load(struct setup *s, const struct setup_args *a, int load_connectors,
+	       struct diags *d);
 void setup_free(struct setup *s);
 
 /* Runs each plugin's check callback (ABI 1.1) on its connector's options

@@ -16,8 +16,8 @@
 #include "offsets.h"
 #include "worker.h"
 
-static const char *const state_names[] = {"NEW", "RUNNING", "FAILED",
-					  "STOPPED", "FINISHED"};
+static const char *const state_names[] = {"NEW", "RUNNING", "FAILED", "STOPPED",
+					  "FINISHED"};
 
 const char *task_state_name(enum task_state s)
 {
@@ -179,12 +179,13 @@ static struct staged_record *stage(struct sluice_task *t, const char *output,
 		return NULL;
 	}
 	/* A chain stage has one output: the next stage. */
-	int out = t->stage_plugin ? (output && t->stage_plugin->outputs &&
+	int out = t->stage_plugin
+			  ? (output && t->stage_plugin->outputs &&
 					     strcmp(output,
 						    t->stage_plugin->outputs[0])
 				     ? -1
 				     : 0)
-				  : connector_output_index(t->conn, output);
+			  : connector_output_index(t->conn, output);
 	if (out < 0) {
 		snprintf(t->call_error, sizeof(t->call_error),
 			 "emit to unknown output '%s'", output);
@@ -192,8 +193,8 @@ static struct staged_record *stage(struct sluice_task *t, const char *output,
 	}
 	if (t->staged_n == t->staged_cap) {
 		t->staged_cap = t->staged_cap ? t->staged_cap * 2 : 64;
-		t->staged = realloc(t->staged,
-				    t->staged_cap * sizeof(*t->staged));
+		t->staged =
+			realloc(t->staged, t->staged_cap * sizeof(*t->staged));
 		if (!t->staged)
 			abort();
 	}

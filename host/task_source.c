@@ -48,7 +48,8 @@ static int produce_staged(struct sluice_task *t)
 	for (size_t i = 0; i < t->staged_n; i++) {
 		struct staged_record *r = &t->staged[i];
 		size_t idx = tracker_get(&t->trackers, r->source_partition, -1);
-		uint64_t seq = tracker_push(&t->trackers, idx, 0, r->position, 1);
+		uint64_t seq =
+			tracker_push(&t->trackers, idx, 0, r->position, 1);
 		atomic_fetch_add(&t->by_output[r->output], 1);
 		if (task_produce(t, t->conn->output_topics[r->output], r,
 				 tracker_ref(idx, seq)) != 0)
@@ -146,7 +147,8 @@ void *task_source_main(void *arg)
 		}
 	}
 out:
-	drain(t, worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms);
+	drain(t,
+	      worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms);
 	if (t->delivery_failed)
 		task_fail(t, "%s", t->delivery_error);
 	if (atomic_load(&t->state_) == TASK_RUNNING)

@@ -38,8 +38,7 @@ long tracker_find(const struct tracker_set *s, const char *name,
 	return -1;
 }
 
-size_t tracker_get(struct tracker_set *s, const char *name,
-		   int32_t partition)
+size_t tracker_get(struct tracker_set *s, const char *name, int32_t partition)
 {
 	long found = tracker_find(s, name, partition);
 	if (found >= 0)

@@ -27,8 +27,8 @@ struct tracker_entry {
 
 struct tracker {
 	int used;
-	char *name;	      /* source partition or "topic" */
-	int32_t partition;    /* input partition, or -1 */
+	char *name;	   /* source partition or "topic" */
+	int32_t partition; /* input partition, or -1 */
 	struct tracker_entry *ring;
 	size_t cap, head, count;
 	uint64_t next_seq;
@@ -47,8 +47,7 @@ struct tracker_set {
 
 /* The window for (name, partition), created on first use. Returns its
  * index. */
-size_t tracker_get(struct tracker_set *s, const char *name,
-		   int32_t partition);
+size_t tracker_get(struct tracker_set *s, const char *name, int32_t partition);
 /* Finds without creating; -1 if absent. */
 long tracker_find(const struct tracker_set *s, const char *name,
 		  int32_t partition);

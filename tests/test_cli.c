@@ -74,10 +74,11 @@ static void setup(void)
 	char d[300];
 	snprintf(d, sizeof(d), "%s/c", tmp);
 	mkdir(d, 0755);
-	put("sluice.yaml", "plugin.path: [" PLUGIN_DIR "/good-source.so, " PLUGIN_DIR
-			   "/good-sink.so, " PLUGIN_DIR "/open-fails.so]\n"
-			   "connectors.dir: c\n"
-			   "log: {level: warn}\n");
+	put("sluice.yaml",
+	    "plugin.path: [" PLUGIN_DIR "/good-source.so, " PLUGIN_DIR
+	    "/good-sink.so, " PLUGIN_DIR "/open-fails.so]\n"
+	    "connectors.dir: c\n"
+	    "log: {level: warn}\n");
 }
 
 static void teardown(void)
@@ -108,9 +109,9 @@ START_TEST(usage_errors)
 	ck_assert_int_eq(sluice(NULL), 2);
 	ck_assert_msg(!strncmp(err, "Usage: sluice COMMAND", 21), "%s", err);
 	ck_assert_int_eq(sluice("frobnicate", NULL), 2);
-	ck_assert_msg(!strncmp(err, "sluice: unknown command 'frobnicate'\n",
-			       37),
-		      "%s", err);
+	ck_assert_msg(
+		!strncmp(err, "sluice: unknown command 'frobnicate'\n", 37),
+		"%s", err);
 	ck_assert_int_eq(sluice("validate", "--bogus", NULL), 2);
 	ck_assert_msg(!strncmp(err, "sluice: unknown option '--bogus'\n", 33),
 		      "%s", err);
@@ -118,9 +119,9 @@ START_TEST(usage_errors)
 	ck_assert_msg(!strncmp(err, "sluice: option '-c' needs a value\n", 34),
 		      "%s", err);
 	ck_assert_int_eq(sluice("validate", "extra", NULL), 2);
-	ck_assert_msg(!strncmp(err, "sluice: unexpected argument 'extra'\n",
-			       36),
-		      "%s", err);
+	ck_assert_msg(
+		!strncmp(err, "sluice: unexpected argument 'extra'\n", 36),
+		"%s", err);
 }
 END_TEST
 
@@ -178,8 +179,8 @@ START_TEST(not_utf8)
 {
 	put("c/a.yaml", "name: a\nplugin: good-source\ntopic: t\xff\n");
 	ck_assert_int_eq(sluice("validate", NULL), 3);
-	ck_assert_msg(strstr(err, "c/a.yaml:3:9: error: not valid UTF-8"),
-		      "%s", err);
+	ck_assert_msg(strstr(err, "c/a.yaml:3:9: error: not valid UTF-8"), "%s",
+		      err);
 }
 END_TEST
 
@@ -204,8 +205,8 @@ START_TEST(plugin_path_missing)
 {
 	put("c/a.yaml", "name: a\nplugin: good-source\ntopic: t\n"
 			"config: {topic: x}\n");
-	ck_assert_int_eq(
-		sluice("validate", "-p", "/nonexistent/plugins", NULL), 3);
+	ck_assert_int_eq(sluice("validate", "-p", "/nonexistent/plugins", NULL),
+			 3);
 	ck_assert_msg(strstr(err, "plugin path '/nonexistent/plugins' does "
 				  "not exist"),
 		      "%s", err);
@@ -242,7 +243,8 @@ START_TEST(plugins_list_and_show)
 	ck_assert_int_eq(sluice("plugins", "-p", PLUGIN_DIR "/good-source.so",
 				"nope", NULL),
 			 3);
-	ck_assert_str_eq(err, "sluice: no plugin named 'nope' on plugin.path\n");
+	ck_assert_str_eq(err,
+			 "sluice: no plugin named 'nope' on plugin.path\n");
 }
 END_TEST
 

@@ -192,16 +192,16 @@ START_TEST(worker_host_owned_kafka_keys)
 {
 	const char *f = "worker/host-owned.yaml";
 	struct worker_config w;
-	ck_assert_int_eq(config_load_worker(&w, FIX("worker/host-owned.yaml"),
-					    &d),
-			 -1);
+	ck_assert_int_eq(
+		config_load_worker(&w, FIX("worker/host-owned.yaml"), &d), -1);
 	expect_count(3);
 	expect_diag(0, f, 1, 33,
 		    "kafka.enable.auto.commit: set by sluice itself and cannot "
 		    "be changed here");
-	expect_diag(1, f, 1, 61,
-		    "kafka.group.id: set by sluice itself and cannot be changed "
-		    "here");
+	expect_diag(
+		1, f, 1, 61,
+		"kafka.group.id: set by sluice itself and cannot be changed "
+		"here");
 	expect_diag(2, f, 2, 25,
 		    "offsets.flush.interval: must be at least 10ms");
 	ck_assert_uint_eq(w.kafka_n, 1);

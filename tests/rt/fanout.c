@@ -46,8 +46,8 @@ static void fo_close(void *p)
 
 static int contains(const struct sluice_record *r, const char *what)
 {
-	return what && r->value && memmem(r->value, r->value_len, what,
-					  strlen(what));
+	return what && r->value &&
+	       memmem(r->value, r->value_len, what, strlen(what));
 }
 
 static enum sluice_status fo_process(void *p, struct sluice_task *t,

@@ -51,9 +51,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUF_SIZE (64 * 1024)     /* per direction; also the head limit */
-#define IDLE_TIMEOUT_MS 60000    /* client silent between requests */
-#define IO_TIMEOUT_MS 120000     /* no progress within a request */
+#define BUF_SIZE (64 * 1024)  /* per direction; also the head limit */
+#define IDLE_TIMEOUT_MS 60000 /* client silent between requests */
+#define IO_TIMEOUT_MS 120000  /* no progress within a request */
 #define CONTROL_TIMEOUT_MS 2000
 #define MAX_DELAY_MS 600000
 #define SLICE_MS 100
@@ -65,8 +65,8 @@ struct settings {
 
 struct counters {
 	unsigned long requests, forwarded, completed, errors_injected, dropped,
-	    delayed, down_closed, upstream_errors, bad_requests, connections,
-	    rejected;
+		delayed, down_closed, upstream_errors, bad_requests,
+		connections, rejected;
 };
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -99,7 +99,8 @@ static void logf_(const char *fmt, ...)
 
 static int is_down_locked(int64_t now)
 {
-	return g_set.down_until == -1 || (g_set.down_until > 0 && now < g_set.down_until);
+	return g_set.down_until == -1 ||
+	       (g_set.down_until > 0 && now < g_set.down_until);
 }
 
 static int is_down(void)
@@ -118,7 +119,10 @@ struct buf {
 	size_t off, len; /* data is d[off .. off+len) */
 };
 
-static char *buf_data(struct buf *b) { return b->d + b->off; }
+static char *buf_data(struct buf *b)
+{
+	return b->d + b->off;
+}
 
 static void buf_consume(struct buf *b, size_t n)
 {
@@ -140,7 +144,8 @@ static ssize_t buf_fill(int fd, struct buf *b)
 	if (b->off + b->len == BUF_SIZE)
 		return -2;
 	do
-		n = recv(fd, b->d + b->off + b->len, BUF_SIZE - b->off - b->len, 0);
+		n = recv(fd, b->d + b->off + b->len, BUF_SIZE - b->off - b->len,
+			 0);
 	while (n < 0 && errno == EINTR);
 	if (n > 0)
 		b->len += (size_t)n;
@@ -191,7 +196,8 @@ static int wait_readable(int fd, int timeout_ms, int watch_down)
 
 static int connect_upstream(void)
 {
-	int fd = socket(g_up_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	int fd = socket(g_up_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0),
+	    one = 1;
 	if (fd < 0)
 		return -1;
 	set_timeouts(fd, 10000); /* bounds connect() */
@@ -219,8 +225,17 @@ static int upstream_usable(int fd)
 /* ---- HTTP messages ------------------------------------------------------ */
 
 enum { F_NONE, F_LENGTH, F_CHUNKED, F_CLOSE };
-enum { CS_SIZE, CS_EXT, CS_SIZE_LF, CS_DATA, CS_DATA_CR, CS_DATA_LF,
-       CS_TRAILER_START, CS_TRAILER_LINE, CS_END_LF };
+enum {
+	CS_SIZE,
+	CS_EXT,
+	CS_SIZE_LF,
+	CS_DATA,
+	CS_DATA_CR,
+	CS_DATA_LF,
+	CS_TRAILER_START,
+	CS_TRAILER_LINE,
+	CS_END_LF
+};
 
 /* Tracks where a body ends without changing its bytes. */
 struct framing {
@@ -256,7 +271,9 @@ static size_t framing_take(struct framing *f, const char *p, size_t n)
 	if (f->type == F_CLOSE)
 		return n;
 	if (f->type == F_LENGTH) {
-		size_t k = (unsigned long long)f->remaining < n ? (size_t)f->remaining : n;
+		size_t k = (unsigned long long)f->remaining < n
+				   ? (size_t)f->remaining
+				   : n;
 		f->remaining -= (long long)k;
 		f->done = f->remaining == 0;
 		return k;
@@ -276,7 +293,8 @@ static size_t framing_take(struct framing *f, const char *p, size_t n)
 			else if (c == '\r')
 				f->cstate = CS_SIZE_LF;
 			else if (c == '\n')
-				f->cstate = f->remaining ? CS_DATA : CS_TRAILER_START;
+				f->cstate = f->remaining ? CS_DATA
+							 : CS_TRAILER_START;
 			else
 				f->error = 1;
 			i++;
@@ -284,7 +302,8 @@ static size_t framing_take(struct framing *f, const char *p, size_t n)
 		case CS_EXT:
 		case CS_SIZE_LF:
 			if (c == '\n')
-				f->cstate = f->remaining ? CS_DATA : CS_TRAILER_START;
+				f->cstate = f->remaining ? CS_DATA
+							 : CS_TRAILER_START;
 			else if (f->cstate == CS_SIZE_LF)
 				f->error = 1;
 			i++;
@@ -310,7 +329,9 @@ static size_t framing_take(struct framing *f, const char *p, size_t n)
 			i++;
 			break;
 		case CS_TRAILER_START:
-			f->cstate = c == '\r' ? CS_END_LF : c == '\n' ? CS_END_LF : CS_TRAILER_LINE;
+			f->cstate = c == '\r'	? CS_END_LF
+				    : c == '\n' ? CS_END_LF
+						: CS_TRAILER_LINE;
 			if (c == '\n')
 				f->done = 1;
 			i++;
@@ -346,8 +367,8 @@ static size_t head_len(const char *p, size_t n)
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (p[i] == '\n' && p[i + 1] == '\n')
 			return i + 2;
-		if (i + 3 < n && p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' &&
-		    p[i + 3] == '\n')
+		if (i + 3 < n && p[i] == '\r' && p[i + 1] == '\n' &&
+		    p[i + 2] == '\r' && p[i + 3] == '\n')
 			return i + 4;
 	}
 	return 0;
@@ -358,7 +379,8 @@ static int token_in(const char *value, const char *token)
 	size_t tl = strlen(token);
 	const char *s = value;
 	while ((s = strcasestr(s, token)) != NULL) {
-		int start = s == value || s[-1] == ',' || s[-1] == ' ' || s[-1] == '\t';
+		int start = s == value || s[-1] == ',' || s[-1] == ' ' ||
+			    s[-1] == '\t';
 		char e = s[tl];
 		if (start && (e == '\0' || e == ',' || e == ' ' || e == '\t'))
 			return 1;
@@ -378,7 +400,8 @@ static int parse_head(const char *p, size_t n, int is_request, struct msg *m)
 	h[n] = '\0';
 	memset(m, 0, sizeof *m);
 	m->clen = -1;
-	for (line = strtok_r(h, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(h, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		size_t l = strlen(line);
 		char *colon, *v;
 		if (l && line[l - 1] == '\r')
@@ -388,10 +411,13 @@ static int parse_head(const char *p, size_t n, int is_request, struct msg *m)
 		if (first) {
 			first = 0;
 			if (is_request) {
-				/* METHOD SP TARGET SP HTTP/1.x; the target may be long. */
-				char *sp1 = strchr(line, ' '), *sp2 = strrchr(line, ' ');
+				/* METHOD SP TARGET SP HTTP/1.x; the target may
+				 * be long. */
+				char *sp1 = strchr(line, ' '),
+				     *sp2 = strrchr(line, ' ');
 				size_t ml, tl;
-				if (!sp1 || sp2 == sp1 || strncmp(sp2 + 1, "HTTP/1.", 7) != 0) {
+				if (!sp1 || sp2 == sp1 ||
+				    strncmp(sp2 + 1, "HTTP/1.", 7) != 0) {
 					rc = -1;
 					break;
 				}
@@ -408,9 +434,10 @@ static int parse_head(const char *p, size_t n, int is_request, struct msg *m)
 				m->http10 = strcmp(sp2 + 1, "HTTP/1.0") == 0;
 			} else {
 				char c[32];
-				if (sscanf(line, "%31s %d", c, &m->status) != 2 ||
-				    strncmp(c, "HTTP/1.", 7) != 0 || m->status < 100 ||
-				    m->status > 999) {
+				if (sscanf(line, "%31s %d", c, &m->status) !=
+					    2 ||
+				    strncmp(c, "HTTP/1.", 7) != 0 ||
+				    m->status < 100 || m->status > 999) {
 					rc = -1;
 					break;
 				}
@@ -426,7 +453,8 @@ static int parse_head(const char *p, size_t n, int is_request, struct msg *m)
 		*colon = '\0';
 		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 			;
-		for (l = strlen(v); l && (v[l - 1] == ' ' || v[l - 1] == '\t'); l--)
+		for (l = strlen(v); l && (v[l - 1] == ' ' || v[l - 1] == '\t');
+		     l--)
 			v[l - 1] = '\0';
 		if (strcasecmp(line, "Content-Length") == 0) {
 			char *end;
@@ -467,10 +495,18 @@ static void xml_escape(char *out, size_t outsz, const char *in)
 	for (; *in && *in != '?' && o + 7 < outsz; in++) {
 		const char *rep = NULL;
 		switch (*in) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
 		}
 		if (rep) {
 			memcpy(out + o, rep, strlen(rep));
@@ -482,8 +518,8 @@ static void xml_escape(char *out, size_t outsz, const char *in)
 }
 
 /* Send an S3-style error; returns send_all's result. */
-static int send_error(int fd, int status, const struct msg *req, unsigned long n,
-    int keep)
+static int send_error(int fd, int status, const struct msg *req,
+		      unsigned long n, int keep)
 {
 	const char *reason, *code, *message;
 	char res[1100], body[2048], head[1024], date[64];
@@ -513,10 +549,11 @@ static int send_error(int fd, int status, const struct msg *req, unsigned long n
 	}
 	xml_escape(res, sizeof res, req && req->target[0] ? req->target : "/");
 	bl = snprintf(body, sizeof body,
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
-	    "<Message>%s</Message><Resource>%s</Resource>"
-	    "<RequestId>s3proxy-%lu</RequestId></Error>\n",
-	    code, message, res, n);
+		      "<?xml version=\"1.0\" "
+		      "encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
+		      "<Message>%s</Message><Resource>%s</Resource>"
+		      "<RequestId>s3proxy-%lu</RequestId></Error>\n",
+		      code, message, res, n);
 	if (bl < 0 || (size_t)bl >= sizeof body)
 		bl = (int)strlen(body);
 	gmtime_r(&t, &tm);
@@ -524,10 +561,12 @@ static int send_error(int fd, int status, const struct msg *req, unsigned long n
 	if (req && strcmp(req->method, "HEAD") == 0)
 		bl = 0;
 	hl = snprintf(head, sizeof head,
-	    "HTTP/1.1 %d %s\r\nx-amz-request-id: s3proxy-%lu\r\nDate: %s\r\n"
-	    "Content-Type: application/xml\r\nContent-Length: %d\r\n"
-	    "Connection: %s\r\n\r\n",
-	    status, reason, n, date, bl, keep ? "keep-alive" : "close");
+		      "HTTP/1.1 %d %s\r\nx-amz-request-id: "
+		      "s3proxy-%lu\r\nDate: %s\r\n"
+		      "Content-Type: application/xml\r\nContent-Length: %d\r\n"
+		      "Connection: %s\r\n\r\n",
+		      status, reason, n, date, bl,
+		      keep ? "keep-alive" : "close");
 	if (send_all(fd, head, (size_t)hl) < 0)
 		return -1;
 	return send_all(fd, body, (size_t)bl);
@@ -551,7 +590,8 @@ static int drain_body(struct conn *c, struct framing *f)
 			    buf_fill(c->cfd, &c->cb) <= 0)
 				return -1;
 		}
-		buf_consume(&c->cb, framing_take(f, buf_data(&c->cb), c->cb.len));
+		buf_consume(&c->cb,
+			    framing_take(f, buf_data(&c->cb), c->cb.len));
 		if (f->error)
 			return -1;
 	}
@@ -561,7 +601,7 @@ static int drain_body(struct conn *c, struct framing *f)
 /* Forward one request and its response. Returns 1 if the connection can
  * carry another request, 0 if it must be closed. */
 static int relay(struct conn *c, const struct msg *req, size_t hlen,
-    struct framing *body, unsigned long n, int *status)
+		 struct framing *body, unsigned long n, int *status)
 {
 	struct framing resp;
 	struct msg rm;
@@ -597,8 +637,10 @@ static int relay(struct conn *c, const struct msg *req, size_t hlen,
 		int np = 0, r;
 		/* Body bytes already read from the client go upstream first. */
 		if (!body->done && c->cb.len > 0) {
-			size_t k = framing_take(body, buf_data(&c->cb), c->cb.len);
-			if (body->error || send_all(c->ufd, buf_data(&c->cb), k) < 0)
+			size_t k =
+				framing_take(body, buf_data(&c->cb), c->cb.len);
+			if (body->error ||
+			    send_all(c->ufd, buf_data(&c->cb), k) < 0)
 				return 0;
 			buf_consume(&c->cb, k);
 			last = now_ms();
@@ -606,38 +648,50 @@ static int relay(struct conn *c, const struct msg *req, size_t hlen,
 		}
 		if (c->ub.len > 0) {
 			if (!got_final) {
-				size_t l = head_len(buf_data(&c->ub), c->ub.len);
+				size_t l =
+					head_len(buf_data(&c->ub), c->ub.len);
 				if (l == 0) {
 					if (c->ub.len == BUF_SIZE)
 						return 0;
 				} else {
-					if (parse_head(buf_data(&c->ub), l, 0, &rm) < 0 ||
-					    send_all(c->cfd, buf_data(&c->ub), l) < 0)
+					if (parse_head(buf_data(&c->ub), l, 0,
+						       &rm) < 0 ||
+					    send_all(c->cfd, buf_data(&c->ub),
+						     l) < 0)
 						return 0;
 					buf_consume(&c->ub, l);
 					sent_any = 1;
 					last = now_ms();
-					if (rm.status >= 100 && rm.status < 200) {
+					if (rm.status >= 100 &&
+					    rm.status < 200) {
 						if (rm.status == 101)
-							return 0; /* no upgrades */
-						continue;     /* 100 Continue: the final one follows */
+							return 0; /* no upgrades
+								   */
+						continue; /* 100 Continue: the
+							     final one follows
+							   */
 					}
 					got_final = 1;
 					*status = rm.status;
-					if (strcmp(req->method, "HEAD") == 0 || rm.status == 204 ||
+					if (strcmp(req->method, "HEAD") == 0 ||
+					    rm.status == 204 ||
 					    rm.status == 304)
 						framing_init(&resp, F_NONE, 0);
 					else if (rm.chunked)
-						framing_init(&resp, F_CHUNKED, 0);
+						framing_init(&resp, F_CHUNKED,
+							     0);
 					else if (rm.clen >= 0)
-						framing_init(&resp, F_LENGTH, rm.clen);
+						framing_init(&resp, F_LENGTH,
+							     rm.clen);
 					else
 						framing_init(&resp, F_CLOSE, 0);
 				}
 			}
 			if (got_final && c->ub.len > 0 && !resp.done) {
-				size_t k = framing_take(&resp, buf_data(&c->ub), c->ub.len);
-				if (resp.error || send_all(c->cfd, buf_data(&c->ub), k) < 0)
+				size_t k = framing_take(&resp, buf_data(&c->ub),
+							c->ub.len);
+				if (resp.error ||
+				    send_all(c->cfd, buf_data(&c->ub), k) < 0)
 					return 0;
 				buf_consume(&c->ub, k);
 				last = now_ms();
@@ -716,7 +770,9 @@ static void *conn_main(void *arg)
 				send_error(c->cfd, 400, NULL, 0, 0);
 				goto out;
 			}
-			r = wait_readable(c->cfd, c->cb.len ? IO_TIMEOUT_MS : IDLE_TIMEOUT_MS, 1);
+			r = wait_readable(
+				c->cfd,
+				c->cb.len ? IO_TIMEOUT_MS : IDLE_TIMEOUT_MS, 1);
 			if (r <= 0)
 				goto out; /* idle, stopping, or down */
 			k = buf_fill(c->cfd, &c->cb);
@@ -745,11 +801,12 @@ static void *conn_main(void *arg)
 			action = A_DOWN;
 			g_cnt.down_closed++;
 		} else {
-			if (g_set.drop_every > 0 && n % (unsigned long)g_set.drop_every == 0) {
+			if (g_set.drop_every > 0 &&
+			    n % (unsigned long)g_set.drop_every == 0) {
 				action = A_DROP;
 				g_cnt.dropped++;
 			} else if (g_set.error_every > 0 &&
-			    n % (unsigned long)g_set.error_every == 0) {
+				   n % (unsigned long)g_set.error_every == 0) {
 				action = A_ERROR;
 				status = (int)g_set.error_status;
 				g_cnt.errors_injected++;
@@ -763,8 +820,10 @@ static void *conn_main(void *arg)
 		pthread_mutex_unlock(&g_mu);
 
 		if (delay > 0) {
-			struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
-			while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !g_stop)
+			struct timespec ts = {delay / 1000,
+					      (delay % 1000) * 1000000L};
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR &&
+			       !g_stop)
 				;
 		}
 		switch (action) {
@@ -773,11 +832,12 @@ static void *conn_main(void *arg)
 			keep = 0;
 			break;
 		case A_ERROR:
-			/* Without Expect the client sends the body anyway: read it and
-			 * keep the connection, as S3 does. With Expect it waits for us:
-			 * answer and close. */
+			/* Without Expect the client sends the body anyway: read
+			 * it and keep the connection, as S3 does. With Expect
+			 * it waits for us: answer and close. */
 			buf_consume(&c->cb, hlen);
-			keep = !wants_close(&req) && !(req.expect100 && !body.done);
+			keep = !wants_close(&req) &&
+			       !(req.expect100 && !body.done);
 			if (keep && drain_body(c, &body) < 0)
 				keep = 0;
 			if (send_error(c->cfd, status, &req, n, keep) < 0)
@@ -787,9 +847,11 @@ static void *conn_main(void *arg)
 			keep = relay(c, &req, hlen, &body, n, &status);
 		}
 		if (g_verbose) {
-			static const char *names[] = {"forwarded", "injected", "dropped", "down"};
-			logf_("#%lu %s %s -> %d %s %ldms%s", n, req.method, req.target, status,
-			    names[action], (long)(now_ms() - t0), keep ? "" : " (closed)");
+			static const char *names[] = {"forwarded", "injected",
+						      "dropped", "down"};
+			logf_("#%lu %s %s -> %d %s %ldms%s", n, req.method,
+			      req.target, status, names[action],
+			      (long)(now_ms() - t0), keep ? "" : " (closed)");
 		}
 		if (!keep)
 			goto out;
@@ -813,18 +875,26 @@ static int stats_text(char *out, size_t sz)
 	long down;
 	pthread_mutex_lock(&g_mu);
 	down = g_set.down_until == -1 ? -1
-	     : is_down_locked(now) ? (long)((g_set.down_until - now + 999) / 1000) : 0;
+	       : is_down_locked(now)
+		       ? (long)((g_set.down_until - now + 999) / 1000)
+		       : 0;
 	int n = snprintf(out, sz,
-	    "requests=%lu\nforwarded=%lu\ncompleted=%lu\nerrors_injected=%lu\n"
-	    "dropped=%lu\ndelayed=%lu\ndown_closed=%lu\nupstream_errors=%lu\n"
-	    "bad_requests=%lu\nconnections=%lu\nrejected=%lu\nactive_connections=%ld\n"
-	    "error_every=%ld\nerror_status=%ld\ndrop_every=%ld\ndelay_ms=%ld\n"
-	    "delay_every=%ld\ndown=%ld\n",
-	    g_cnt.requests, g_cnt.forwarded, g_cnt.completed, g_cnt.errors_injected,
-	    g_cnt.dropped, g_cnt.delayed, g_cnt.down_closed, g_cnt.upstream_errors,
-	    g_cnt.bad_requests, g_cnt.connections, g_cnt.rejected, g_active,
-	    g_set.error_every, g_set.error_status, g_set.drop_every, g_set.delay_ms,
-	    g_set.delay_every, down);
+			 "requests=%lu\nforwarded=%lu\ncompleted=%lu\nerrors_"
+			 "injected=%lu\n"
+			 "dropped=%lu\ndelayed=%lu\ndown_closed=%lu\nupstream_"
+			 "errors=%lu\n"
+			 "bad_requests=%lu\nconnections=%lu\nrejected=%"
+			 "lu\nactive_connections=%ld\n"
+			 "error_every=%ld\nerror_status=%ld\ndrop_every=%"
+			 "ld\ndelay_ms=%ld\n"
+			 "delay_every=%ld\ndown=%ld\n",
+			 g_cnt.requests, g_cnt.forwarded, g_cnt.completed,
+			 g_cnt.errors_injected, g_cnt.dropped, g_cnt.delayed,
+			 g_cnt.down_closed, g_cnt.upstream_errors,
+			 g_cnt.bad_requests, g_cnt.connections, g_cnt.rejected,
+			 g_active, g_set.error_every, g_set.error_status,
+			 g_set.drop_every, g_set.delay_ms, g_set.delay_every,
+			 down);
 	pthread_mutex_unlock(&g_mu);
 	return n;
 }
@@ -859,9 +929,12 @@ static int apply_setting(struct settings *s, const char *key, const char *val)
 		double secs;
 		errno = 0;
 		secs = strtod(val, &end);
-		if (errno || end == val || *end || (secs < 0 && secs != -1) || secs > 86400)
+		if (errno || end == val || *end || (secs < 0 && secs != -1) ||
+		    secs > 86400)
 			return -1;
-		s->down_until = secs == -1 ? -1 : secs == 0 ? 0 : now_ms() + (int64_t)(secs * 1000);
+		s->down_until = secs == -1  ? -1
+				: secs == 0 ? 0
+					    : now_ms() + (int64_t)(secs * 1000);
 		return 0;
 	}
 	return -1;
@@ -871,10 +944,14 @@ static void control_reply(int fd, int status, const char *body)
 {
 	char out[4096];
 	int n = snprintf(out, sizeof out,
-	    "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n%s",
-	    status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Bad Request",
-	    strlen(body), body);
+			 "HTTP/1.1 %d %s\r\nContent-Type: "
+			 "text/plain\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n%s",
+			 status,
+			 status == 200	 ? "OK"
+			 : status == 404 ? "Not Found"
+					 : "Bad Request",
+			 strlen(body), body);
 	if (n > 0 && (size_t)n < sizeof out)
 		send_all(fd, out, (size_t)n);
 }
@@ -908,12 +985,17 @@ static void handle_control(int fd)
 		struct settings s;
 		char *save = NULL, *kv;
 		s = g_defaults; /* keys not given go back to their defaults */
-		for (kv = strtok_r(query, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+		for (kv = strtok_r(query, "&", &save); kv;
+		     kv = strtok_r(NULL, "&", &save)) {
 			char *eq = strchr(kv, '=');
-			if (!eq || (*eq = '\0', apply_setting(&s, kv, eq + 1) < 0)) {
+			if (!eq ||
+			    (*eq = '\0', apply_setting(&s, kv, eq + 1) < 0)) {
 				snprintf(out, sizeof out,
-				    "bad setting '%s'; known: error_every error_status(400-599) "
-				    "drop_every delay_ms delay_every down(seconds, -1, 0)\n", kv);
+					 "bad setting '%s'; known: error_every "
+					 "error_status(400-599) "
+					 "drop_every delay_ms delay_every "
+					 "down(seconds, -1, 0)\n",
+					 kv);
 				control_reply(fd, 400, out);
 				return;
 			}
@@ -928,7 +1010,9 @@ static void handle_control(int fd)
 		memset(&g_cnt, 0, sizeof g_cnt);
 		pthread_mutex_unlock(&g_mu);
 	} else if (strcmp(path, "/stats") != 0) {
-		control_reply(fd, 404, "unknown path; use /stats, /set?key=value&..., /reset, /health\n");
+		control_reply(fd, 404,
+			      "unknown path; use /stats, /set?key=value&..., "
+			      "/reset, /health\n");
 		return;
 	}
 	stats_text(out, sizeof out);
@@ -948,7 +1032,8 @@ static int listen_on(int port)
 	a.sin_family = AF_INET;
 	a.sin_port = htons((uint16_t)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    listen(fd, 128) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -963,10 +1048,12 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr,
-	    "usage: s3proxy --listen PORT --control PORT --upstream HOST:PORT\n"
-	    "         [--error-every N] [--error-status S] [--drop-every N]\n"
-	    "         [--delay-ms MS] [--delay-every N] [--down SECS] [--max-conns N] [-v]\n");
+	fprintf(stderr, "usage: s3proxy --listen PORT --control PORT "
+			"--upstream HOST:PORT\n"
+			"         [--error-every N] [--error-status S] "
+			"[--drop-every N]\n"
+			"         [--delay-ms MS] [--delay-every N] [--down "
+			"SECS] [--max-conns N] [-v]\n");
 	exit(2);
 }
 
@@ -1031,7 +1118,8 @@ int main(int argc, char **argv)
 				if (key[k] == '-')
 					key[k] = '_';
 			if (apply_setting(&g_set, key, v) < 0) {
-				fprintf(stderr, "s3proxy: bad option %s %s\n", a, v);
+				fprintf(stderr, "s3proxy: bad option %s %s\n",
+					a, v);
 				usage();
 			}
 		}
@@ -1039,7 +1127,10 @@ int main(int argc, char **argv)
 	if (!port || !cport || !upstream)
 		usage();
 	if (resolve_upstream(upstream) < 0) {
-		fprintf(stderr, "s3proxy: cannot resolve upstream '%s' (want HOST:PORT)\n", upstream);
+		fprintf(stderr,
+			"s3proxy: cannot resolve upstream '%s' (want "
+			"HOST:PORT)\n",
+			upstream);
 		return 1;
 	}
 	memset(&sa, 0, sizeof sa);
@@ -1050,21 +1141,25 @@ int main(int argc, char **argv)
 
 	lfd = listen_on((int)port);
 	if (lfd < 0) {
-		fprintf(stderr, "s3proxy: cannot listen on 127.0.0.1:%ld: %s\n", port, strerror(errno));
+		fprintf(stderr, "s3proxy: cannot listen on 127.0.0.1:%ld: %s\n",
+			port, strerror(errno));
 		return 1;
 	}
 	cfd = listen_on((int)cport);
 	if (cfd < 0) {
-		fprintf(stderr, "s3proxy: cannot listen on 127.0.0.1:%ld: %s\n", cport, strerror(errno));
+		fprintf(stderr, "s3proxy: cannot listen on 127.0.0.1:%ld: %s\n",
+			cport, strerror(errno));
 		return 1;
 	}
-	logf_("listening on 127.0.0.1:%ld, control on 127.0.0.1:%ld, upstream %s", port, cport,
-	    upstream);
+	logf_("listening on 127.0.0.1:%ld, control on 127.0.0.1:%ld, upstream "
+	      "%s",
+	      port, cport, upstream);
 
 	while (!g_stop) {
 		struct pollfd p[2];
 		int np = 0, down = is_down();
-		/* Down: close the listening socket so that connects are refused. */
+		/* Down: close the listening socket so that connects are
+		 * refused. */
 		if (down && lfd >= 0) {
 			close(lfd);
 			lfd = -1;
@@ -1074,8 +1169,9 @@ int main(int argc, char **argv)
 			if (lfd >= 0)
 				logf_("up: accepting connections");
 			else if (now_ms() >= next_bind_msg) {
-				logf_("cannot listen on 127.0.0.1:%ld again: %s; retrying", port,
-				    strerror(errno));
+				logf_("cannot listen on 127.0.0.1:%ld again: "
+				      "%s; retrying",
+				      port, strerror(errno));
 				next_bind_msg = now_ms() + 5000;
 			}
 		}
@@ -1092,7 +1188,8 @@ int main(int argc, char **argv)
 			}
 		}
 		if (np > 1 && (p[1].revents & POLLIN)) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), one = 1, full;
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC),
+			    one = 1, full;
 			struct conn *c;
 			pthread_t th;
 			pthread_attr_t at;
@@ -1111,7 +1208,8 @@ int main(int argc, char **argv)
 				close(fd);
 				continue;
 			}
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof one);
 			set_timeouts(fd, IO_TIMEOUT_MS);
 			c = calloc(1, sizeof *c);
 			if (c) {
@@ -1119,7 +1217,8 @@ int main(int argc, char **argv)
 				c->ufd = -1;
 			}
 			pthread_attr_init(&at);
-			pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+			pthread_attr_setdetachstate(&at,
+						    PTHREAD_CREATE_DETACHED);
 			pthread_attr_setstacksize(&at, 256 * 1024);
 			if (!c || pthread_create(&th, &at, conn_main, c) != 0) {
 				close(fd);
