@@ -364,30 +364,33 @@ size_t s3env_count_ids(const char *lines, const char *field, size_t nexpect,
 		       size_t *dups, size_t *missing)
 {
 	struct set seen = {0};
-	char pat[128];
+	char pat[128], pat2[128];
 	snprintf(pat, sizeof(pat), "\"%s\": \"", field);
-	char pat2[128];
 	snprintf(pat2, sizeof(pat2), "\"%s\":\"", field);
-	size_t nl = 0;
+	size_t nl = 0, left = lines ? strlen(lines) : 0;
 	*dups = 0;
-	for (const char *p = lines; p && *p;) {
-		const char *end = strchr(p, '\n');
-		if (!end)
-			end = p + strlen(p);
+	/* Searches bounded by the line (memchr, memmem): str* functions on
+	 * the rest of a big buffer would make this quadratic (sanitizers
+	 * measure the whole string at each call). */
+	for (const char *p = lines; left;) {
+		const char *end = memchr(p, '\n', left);
+		size_t len = end ? (size_t)(end - p) : left;
 		nl++;
-		const char *id = strstr(p, pat);
+		const char *id = memmem(p, len, pat, strlen(pat));
 		size_t skip = strlen(pat);
-		if (!id || id > end) {
-			id = strstr(p, pat2);
+		if (!id) {
+			id = memmem(p, len, pat2, strlen(pat2));
 			skip = strlen(pat2);
 		}
-		if (id && id < end) {
+		if (id) {
 			id += skip;
-			const char *q = strchr(id, '"');
-			if (!set_add(&seen, id, (size_t)(q - id)))
+			const char *q = memchr(id, '"', (size_t)(p + len - id));
+			if (q && !set_add(&seen, id, (size_t)(q - id)))
 				(*dups)++;
 		}
-		p = *end ? end + 1 : end;
+		size_t step = end ? len + 1 : len;
+		p += step;
+		left -= step;
 	}
 	*missing = 0;
 	char buf[256];
