@@ -8,7 +8,7 @@ bench_sink_s3_wait_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 bench_sink_s3_wait_LDADD = $(RDKAFKA_LIBS)
 EXTRA_DIST += bench/sink-s3.sh
 
-bench-sink-s3: sluice$(EXEEXT) plugins/sink-s3/sink-s3.la \
+bench-sink-s3: sluice$(EXEEXT) plugins/sink-s3/sink-s3.la bench/null-sink.la \
 		bench/sink-s3-wait$(EXEEXT)
 	sh $(top_srcdir)/bench/sink-s3.sh $(abs_top_builddir) $(abs_top_srcdir)
 .PHONY: bench-sink-s3

@@ -71,17 +71,52 @@ t2=$(now)
 [ "$got" = "$n" ] || { echo "bench: kcat consumed $got of $n events" >&2; exit 1; }
 
 prefix=bench/$(date +%Y%m%dT%H%M%S)-$$
-mkdir -p "$tmp/c"
-cat >"$tmp/sluice.yaml" <<YAML
+
+# run_worker NAME: runs the connector file $tmp/NAME.yaml (connector
+# NAME) in a worker until its group has committed everything; sets ta
+# (assignment, epoch ms), td (all committed) and rss_kb (peak RSS).
+run_worker() {
+	rm -rf "$tmp/c"
+	mkdir -p "$tmp/c"
+	cp "$tmp/$1.yaml" "$tmp/c/"
+	cat >"$tmp/sluice.yaml" <<YAML
 bootstrap.servers: $bs
-plugin.path: [$b/plugins/sink-s3/.libs]
+plugin.path: [$b/plugins/sink-s3/.libs, $b/bench/.libs]
 connectors.dir: c
 memory.budget: ${SINK_S3_BENCH_KAFKA_BUDGET:-32MiB}
 log: {level: info, progress.interval: 1s}
 YAML
+	ts=$(now)
+	"$b/sluice" run -c "$tmp/sluice.yaml" >"$tmp/$1.log" 2>&1 &
+	wpid=$!
+	i=0
+	while ! grep -q 'assigned' "$tmp/$1.log" && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+	grep -q 'assigned' "$tmp/$1.log" || { echo "bench: no assignment" >&2; tail "$tmp/$1.log" >&2; exit 1; }
+	ta=$(log_ms "$(grep -m1 'assigned' "$tmp/$1.log")")
+	td=$("$b/bench/sink-s3-wait" "$bs" "sluice-$1" transaction_logs "$parts" 600) ||
+		{ echo "bench: not everything committed" >&2; tail "$tmp/$1.log" >&2; exit 1; }
+	rss_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$wpid/status")
+	kill -TERM "$wpid"
+	wait "$wpid" || true
+	wpid=
+}
+
+# The host alone: the same consumption into the null sink (everything
+# durable at once), when it is built (make bench-host builds it).
+nta=0 ntd=0 nrss=0
+if [ -f "$b/bench/.libs/null-sink.so" ]; then
+	cat >"$tmp/nullbase.yaml" <<YAML
+name: nullbase
+plugin: bench-null-sink
+topics: [transaction_logs]
+YAML
+	run_worker nullbase
+	nta=$ta ntd=$td nrss=$rss_kb
+fi
+
 # SINK_S3_BENCH_TARGET=file:///dir writes to a directory instead;
 # SINK_S3_BENCH_CONFIG adds config lines ("  key: value").
-cat >"$tmp/c/s3.yaml" <<YAML
+cat >"$tmp/bench.yaml" <<YAML
 name: bench
 plugin: sink-s3
 topics: [transaction_logs]
@@ -96,30 +131,41 @@ ${SINK_S3_BENCH_CONFIG:-}
   path.format: dt=%Y-%m-%d/hour=%H
   timestamp.field: timestamp
 YAML
-ts=$(now)
-"$b/sluice" run -c "$tmp/sluice.yaml" >"$tmp/worker.log" 2>&1 &
-wpid=$!
-i=0
-while ! grep -q 'assigned' "$tmp/worker.log" && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
-grep -q 'assigned' "$tmp/worker.log" || { echo "bench: no assignment" >&2; tail "$tmp/worker.log" >&2; exit 1; }
-ta=$(log_ms "$(grep -m1 'assigned' "$tmp/worker.log")")
-td=$("$b/bench/sink-s3-wait" "$bs" sluice-bench transaction_logs "$parts" 600) ||
-	{ echo "bench: not everything committed" >&2; tail "$tmp/worker.log" >&2; exit 1; }
-rss_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$wpid/status")
-kill -TERM "$wpid"
-wait "$wpid" || true
-wpid=
+run_worker bench
+
+# The objects go (a test server is small): list and delete the prefix.
+s3() {
+	curl -sS --max-time 60 --aws-sigv4 "aws:amz:$region:s3" \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
+}
+if [ -z "${SINK_S3_BENCH_TARGET:-}" ]; then
+	s3 "$S3_ENDPOINT/$S3_BUCKET/?list-type=2&max-keys=1000&prefix=$(printf %s "$prefix" | sed 's|/|%2F|g')" |
+		tr '<' '\n' | sed -n 's/^Key>//p' | sed 's|+|%2B|g; s|=|%3D|g' |
+		while read -r k; do s3 -X DELETE -o /dev/null "$S3_ENDPOINT/$S3_BUCKET/$k"; done
+fi
 
 awk -v n="$n" -v bytes="$bytes" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
-	-v ts="$ts" -v ta="$ta" -v td="$td" -v rss="$rss_kb" -v budget="$budget" 'BEGIN {
+	-v ts="$ts" -v ta="$ta" -v td="$td" -v rss="$rss_kb" -v budget="$budget" \
+	-v nta="$nta" -v ntd="$ntd" -v nrss="$nrss" \
+	-v kbudget="${SINK_S3_BENCH_KAFKA_BUDGET:-32MiB}" 'BEGIN {
 	kp = n / ((t1 - t0) / 1000); kc = n / ((t2 - t1) / 1000)
 	s = n / ((td - ta) / 1000); sw = n / ((td - ts) / 1000)
 	mb = bytes / n / 1e6
 	printf "%-44s %12s %10s\n", "", "events/s", "MB/s"
 	printf "%-44s %12.0f %10.1f\n", "kcat -P (produce, per partition)", kp, kp * mb
 	printf "%-44s %12.0f %10.1f\n", "kcat -C (consume: the ceiling)", kc, kc * mb
+	if (ntd > 0) {
+		ns = n / ((ntd - nta) / 1000)
+		printf "%-44s %12.0f %10.1f\n", "sluice null sink (the host alone)", ns, ns * mb
+	}
 	printf "%-44s %12.0f %10.1f\n", "sluice sink-s3, assignment to all committed", s, s * mb
 	printf "%-44s %12.0f %10.1f\n", "sluice sink-s3, process start to committed", sw, sw * mb
 	printf "ratio sink-s3 / kcat -C: %.2f\n", s / kc
-	printf "peak RSS of the worker: %.1f MiB (sink memory.budget %s, Kafka memory.budget 32MiB)\n", rss / 1024, budget
+	if (ntd > 0)
+		printf "ratio sink-s3 / null sink: %.2f\n", s / ns
+	printf "peak RSS of the worker: %.1f MiB (sink memory.budget %s, the worker'"'"'s Kafka memory.budget %s)\n", rss / 1024, budget, kbudget
+	if (ntd > 0)
+		printf "peak RSS with the null sink: %.1f MiB: sink-s3 adds %.1f MiB\n", nrss / 1024, (rss - nrss) / 1024
 }'
+sed -n 's/.*\[bench\/0\] closing: /sink-s3: /p' "$tmp/bench.log"

@@ -1,5 +1,5 @@
 # Shipped plugins; each folder adds its own fragment here.
 include plugins/common/local.mk
 include plugins/source-faker/local.mk
-# include plugins/sink-s3/local.mk  (issue 5, work in progress: not built yet)
+include plugins/sink-s3/local.mk
 include plugins/transform-bronze/local.mk

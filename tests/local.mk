@@ -33,5 +33,5 @@ include tests/connectors.mk
 include tests/runtime.mk
 include tests/faker.mk
 include tests/runtime-tests.mk
-# include tests/sink-s3.mk  (issue 5, work in progress: not built yet)
+include tests/sink-s3.mk
 include tests/bronze.mk

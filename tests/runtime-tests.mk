@@ -11,6 +11,15 @@ tests_test_runtime_CFLAGS = $(test_cflags) \
 	-DRT_PLUGIN_DIR='"$(abs_top_builddir)/tests/rt/.libs"'
 tests_test_runtime_LDADD = $(test_ldadd)
 
+# Not in TESTS, so automake writes no log rule for it; this is its rule.
+tests/test_runtime.log: tests/test_runtime$(EXEEXT)
+	@p='tests/test_runtime$(EXEEXT)'; \
+	b='tests/test_runtime'; \
+	$(am__check_pre) $(LOG_DRIVER) --test-name "$$f" \
+	--log-file $$b.log --trs-file $$b.trs \
+	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
+	"$$tst" $(AM_TESTS_FD_REDIRECT)
+
 check-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT)
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/test_runtime
 .PHONY: check-integration

@@ -504,10 +504,11 @@ void proxy_stop(struct proxy *p)
 	if (!p->running)
 		return;
 	const char *src = getenv("top_srcdir");
-	char cmd[PATH_MAX * 2];
+	char cmd[PATH_MAX * 3];
 	snprintf(cmd, sizeof(cmd),
-		 "'%s/scripts/s3-proxy' -d '%s' stop --purge >/dev/null 2>&1",
-		 src ? src : ".", p->dir);
+		 "'%s/scripts/s3-proxy' -d '%s' stop --purge >/dev/null 2>&1;"
+		 " rm -f '%s.out'",
+		 src ? src : ".", p->dir, p->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "proxy: stop failed\n");
 	p->running = 0;

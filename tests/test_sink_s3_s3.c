@@ -670,6 +670,10 @@ int main(void)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	curl_global_cleanup();
+	/* A test that failed did not stop its proxy: stop it here. */
+	struct proxy left = {.running = 1};
+	snprintf(left.dir, sizeof(left.dir), "%s", proxy_dir);
+	proxy_stop(&left);
 	char cmd[PATH_MAX + 16];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.out'", proxy_dir,
 		 proxy_dir);

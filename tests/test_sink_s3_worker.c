@@ -56,6 +56,9 @@ static pid_t worker;
 static int runs;
 static struct proxy px;
 static rd_kafka_t *admin; /* watermarks and committed offsets */
+/* The fault proxy's folder, known to main() so that it stops a proxy a
+ * failed test left running. */
+static char proxy_dir[PATH_MAX];
 
 static int64_t now_ms(void)
 {
@@ -584,9 +587,7 @@ START_TEST(storm_and_outage)
 {
 	int parts = 8;
 	make_topic(parts);
-	char d[PATH_MAX + 16];
-	snprintf(d, sizeof(d), "%s/proxy", tmpdir);
-	ck_assert_int_eq(proxy_start(&px, d, env.endpoint), 0);
+	ck_assert_int_eq(proxy_start(&px, proxy_dir, env.endpoint), 0);
 	ck_assert_int_eq(proxy_set(&px, "error_every=3"), 0);
 	size_t n = 24000;
 	struct production p = {.from = 0, .to = n, .parts = parts, .rate = 800};
@@ -669,11 +670,16 @@ int main(void)
 		return 77;
 	}
 	s3env_free(&e);
+	snprintf(proxy_dir, sizeof(proxy_dir), "/tmp/sluice-s3proxy-w%d",
+		 (int)getpid());
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	SRunner *sr = srunner_create(suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	curl_global_cleanup();
+	struct proxy left = {.running = 1};
+	snprintf(left.dir, sizeof(left.dir), "%s", proxy_dir);
+	proxy_stop(&left);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -133,6 +133,8 @@ struct s3s_batch *s3s_batch_open(struct s3s_sink *s, struct s3s_tp *tp,
 	b->last_mono = s3s_mono_ms();
 	b->tpart = s3s_xstrdup(tpart);
 	b->forced_end = -1;
+	b->data.big = 1;
+	b->raw.big = 1;
 	struct s3s_buf k = {0};
 	s3s_object_key(&k, s->target->prefix, tp->topic, tpart, tp->partition,
 		       offset, s->cfg.ext);
@@ -140,22 +142,31 @@ struct s3s_batch *s3s_batch_open(struct s3s_sink *s, struct s3s_tp *tp,
 	/* Sized like the previous batch of the partition, up to a part:
 	 * a kept buffer if one is big enough, else a new allocation (whose
 	 * pages only count once written: batches count by length). */
-	size_t want = tp->last_size + tp->last_size / 8;
+	size_t want = tp->last_size + tp->last_size / 16 + 4096;
 	if (want > (size_t)s->cfg.part_size + 65536)
 		want = (size_t)s->cfg.part_size + 65536;
 	if (s->cfg.gzip && want > 128 * 1024)
 		want = 128 * 1024;
 	struct s3s_buf *dst = s->cfg.gzip ? &b->raw : &b->data;
-	if (want && !spare_take(s, want, dst))
+	/* Not when memory is short: the budget must not fill up with
+	 * room reserved for records that are not there. */
+	if (want && !spare_take(s, want, dst) &&
+	    s->mem + (int64_t)want <= s->cfg.budget / 2)
 		s3s_buf_reserve(dst, want);
 	tp->open = b;
 	return b;
 }
 
+/* The memory a buffer holds: a mapped one is populated when mapped. */
+static size_t held(const struct s3s_buf *b)
+{
+	return b->mapped ? b->cap : b->len;
+}
+
 void s3s_batch_recount(struct s3s_sink *s, struct s3s_batch *b)
 {
-	int64_t m =
-		(int64_t)(b->data.len + b->raw.len) + (b->z ? ZSTATE_BYTES : 0);
+	int64_t m = (int64_t)(held(&b->data) + held(&b->raw)) +
+		    (b->z ? ZSTATE_BYTES : 0);
 	s->mem += m - b->mem;
 	b->mem = m;
 }

@@ -390,6 +390,11 @@ fail:
 
 static void s3_close(void *state)
 {
+	struct s3s_sink *s = state;
+	s->h->log(s->t, SLUICE_LOG_INFO,
+		  "closing: %" PRId64 " objects written, at most %" PRId64
+		  " bytes buffered",
+		  s->objects, s->mem_peak);
 	free_state(state);
 }
 
@@ -556,10 +561,11 @@ static int probe_ahead(struct s3s_sink *s, const struct sluice_record *recs,
 	return rc;
 }
 
+/* Largest content first (not largest reservation). */
 static int cmp_mem(const void *a, const void *b)
 {
-	int64_t x = (*(struct s3s_batch *const *)a)->mem;
-	int64_t y = (*(struct s3s_batch *const *)b)->mem;
+	int64_t x = (*(struct s3s_batch *const *)a)->raw_bytes;
+	int64_t y = (*(struct s3s_batch *const *)b)->raw_bytes;
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 

@@ -119,6 +119,7 @@ struct s3s_sink {
 	struct s3s_tp *last_tp;
 	int64_t mem;
 	int64_t mem_peak;  /* highest mem seen after a line was added */
+	int64_t objects;   /* written since open */
 	z_stream shared_z; /* compresses small gzip batches at completion */
 	int shared_z_ready;
 	/* time partition cache: second -> text */

@@ -44,8 +44,10 @@ struct s3s_ujob {
 	/* K_PART */
 	int number;
 	uint64_t offset;
-	char *data; /* owned */
+	struct s3s_buf dbuf; /* the part's bytes (owned) */
+	char *data;	     /* dbuf.p */
 	size_t len;
+	int64_t held; /* memory counted for dbuf */
 	/* results */
 	char *out; /* etag or upload id, owned */
 	int rc, found;
@@ -120,7 +122,7 @@ static void job_free(struct s3s_ujob *j)
 {
 	if (j->kind == K_CLEANUP)
 		free((char *)j->key);
-	free(j->data);
+	s3s_buf_free(&j->dbuf);
 	free(j->out);
 	free(j);
 }
@@ -161,7 +163,7 @@ static void on_done(struct s3s_sink *s, struct s3s_ujob *j)
 		if (j->rc == SLUICE_OK) {
 			b->etags[j->number - 1] = j->out;
 			j->out = NULL;
-			s->mem -= (int64_t)j->len;
+			s->mem -= j->held;
 			job_free(j);
 		} else if (j->rc == SLUICE_RETRY) {
 			/* Kept, data and all, to be sent again. */
@@ -170,7 +172,7 @@ static void on_done(struct s3s_sink *s, struct s3s_ujob *j)
 			b->failed = j;
 		} else {
 			set_error(s, j->rc, j->err);
-			s->mem -= (int64_t)j->len;
+			s->mem -= j->held;
 			job_free(j);
 		}
 		if (b->waiting && !b->inflight) {
@@ -195,6 +197,7 @@ static void on_done(struct s3s_sink *s, struct s3s_ujob *j)
 		h->observe(s->t, "sink_s3_upload_seconds", NULL,
 			   (double)(s3s_mono_ms() - j->started) / 1000.0);
 		h->counter_add(s->t, "sink_s3_objects_total", NULL, 1);
+		s->objects++;
 		h->counter_add(s->t, "sink_s3_records_total", NULL, b->lines);
 		h->counter_add(s->t, "sink_s3_bytes_total", NULL,
 			       (int64_t)(b->sent + b->data.len));
@@ -291,11 +294,15 @@ static int send_part(struct s3s_sink *s, struct s3s_batch *b)
 	j->number = b->nparts;
 	j->offset = b->sent;
 	j->len = b->data.len;
-	j->data = s3s_buf_take(&b->data);
+	/* The buffer moves to the job (a new one starts, as big). */
+	j->dbuf = b->data;
+	j->data = j->dbuf.p;
+	j->held = (int64_t)(j->dbuf.mapped ? j->dbuf.cap : j->dbuf.len);
+	b->data = (struct s3s_buf){.big = 1};
 	b->sent += j->len;
 	b->inflight++;
 	s3s_batch_recount(s, b);
-	s->mem += (int64_t)j->len;
+	s->mem += j->held;
 	submit(s, j);
 	return SLUICE_OK;
 }
@@ -484,7 +491,7 @@ void s3s_abort_upload(struct s3s_sink *s, struct s3s_batch *b)
 	while (b->failed) {
 		struct s3s_ujob *j = b->failed;
 		b->failed = j->next_failed;
-		s->mem -= (int64_t)j->len;
+		s->mem -= j->held;
 		job_free(j);
 	}
 	if (!b->upload_id)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 static void oom(void)
@@ -53,13 +54,46 @@ char *s3s_xstrdup(const char *s)
 	return s ? s3s_xmemdup(s, strlen(s)) : NULL;
 }
 
+#define MAP_MIN ((size_t)1 << 20)
+
+static size_t page_up(size_t n)
+{
+	size_t pg = 4096;
+	return (n + pg - 1) / pg * pg;
+}
+
 void s3s_buf_reserve(struct s3s_buf *b, size_t more)
 {
 	if (b->p && b->len + more < b->cap)
 		return;
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap <= b->len + more)
-		cap *= 2;
+		cap = b->mapped ? cap + cap / 2 : cap * 2;
+	if (b->big && cap >= MAP_MIN) {
+		cap = page_up(cap);
+		void *p;
+		if (b->mapped) {
+			p = mremap(b->p, b->cap, cap, MREMAP_MAYMOVE);
+		} else {
+			/* Populated at once: one call instead of a page
+			 * fault per 4 KiB as it fills (the buffer is sized
+			 * for what it will hold). */
+			p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+				 0);
+			if (p != MAP_FAILED && b->p) {
+				memcpy(p, b->p, b->len + 1);
+				free(b->p);
+			}
+		}
+		if (p == MAP_FAILED)
+			oom();
+		b->p = p;
+		b->cap = cap;
+		b->mapped = 1;
+		b->p[b->len] = '\0';
+		return;
+	}
 	b->p = s3s_xrealloc(b->p, cap);
 	b->cap = cap;
 	b->p[b->len] = '\0';
@@ -108,13 +142,22 @@ void s3s_buf_reset(struct s3s_buf *b)
 
 void s3s_buf_free(struct s3s_buf *b)
 {
-	free(b->p);
+	if (b->mapped)
+		munmap(b->p, b->cap);
+	else
+		free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+	b->mapped = 0;
 }
 
 char *s3s_buf_take(struct s3s_buf *b)
 {
+	if (b->mapped) {
+		char *c = s3s_xmemdup(b->p, b->len);
+		s3s_buf_free(b);
+		return c;
+	}
 	if (!b->p)
 		s3s_buf_reserve(b, 0);
 	b->p[b->len] = '\0';

@@ -11,10 +11,15 @@
 #include <stdint.h>
 
 /* A growable byte buffer, always NUL-terminated when p != NULL (the
- * terminator is not counted in len). */
+ * terminator is not counted in len). A buffer marked `big` (the batches'
+ * data) takes its memory from mmap once it passes 1 MiB, so that freeing
+ * it gives the memory back to the system at once: the process's RSS
+ * follows what the sink counts, not what the allocator keeps. */
 struct s3s_buf {
 	char *p;
 	size_t len, cap;
+	unsigned big : 1;    /* may be mapped */
+	unsigned mapped : 1; /* p is an mmap of cap bytes */
 };
 
 void *s3s_xmalloc(size_t n);
@@ -33,7 +38,8 @@ void s3s_buf_printf(struct s3s_buf *b, const char *fmt, ...)
 void s3s_buf_reset(struct s3s_buf *b);
 /* Frees the storage; the buffer is empty and usable again. */
 void s3s_buf_free(struct s3s_buf *b);
-/* Hands the storage over (never NULL) and leaves b empty. */
+/* Hands the storage over (never NULL; free() it) and leaves b empty (a
+ * mapped buffer is copied first). */
 char *s3s_buf_take(struct s3s_buf *b);
 
 /* Overwrites n bytes with zeros in a way the compiler keeps (secrets). */
