@@ -1,7 +1,7 @@
 # transform-bronze against json-c on the foreign sample events:
 # `make bench-bronze` (never part of `make` or `make check`).
 EXTRA_PROGRAMS += bench/bronze
-bench_bronze_SOURCES = bench/bronze.c tests/mock_host.c tests/mock_host.h \
+bench_bronze_SOURCES = bench/bronze.c tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h \
 	$(plugins_transform_bronze_transform_bronze_la_SOURCES)
 bench_bronze_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/transform-bronze \

@@ -31,6 +31,7 @@
 static const size_t min_size[SLUICE_ABI_MINOR + 1] = {
 	[0] = END_OF(tick),
 	[1] = END_OF(check),
+	[2] = END_OF(flags),
 };
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -201,6 +202,15 @@ int loader_check(const struct sluice_plugin *p, char *err, size_t len)
 			    p->name, (int)p->kind);
 	if (check_callbacks(p, err, len) || check_outputs(p, err, len))
 		return -1;
+	unsigned flags = loader_flags(p);
+	if (flags & ~SLUICE_PLUGIN_STATEFUL)
+		return fail(err, len, "plugin '%s' has unknown flags 0x%x",
+			    p->name, flags & ~SLUICE_PLUGIN_STATEFUL);
+	if ((flags & SLUICE_PLUGIN_STATEFUL) && p->kind != SLUICE_KIND_TRANSFORM)
+		return fail(err, len,
+			    "plugin '%s': only a transform can be stateful "
+			    "(SLUICE_PLUGIN_STATEFUL)",
+			    p->name);
 
 	char why[512];
 	if (p->options && options_check_table(p->options, why, sizeof(why)))
@@ -394,4 +404,9 @@ void registry_free(struct plugin_registry *reg)
 plugin_check_fn loader_check_fn(const struct sluice_plugin *p)
 {
 	return p->struct_size >= END_OF(check) ? p->check : NULL;
+}
+
+unsigned loader_flags(const struct sluice_plugin *p)
+{
+	return p->struct_size >= END_OF(flags) ? p->flags : 0;
 }

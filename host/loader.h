@@ -53,5 +53,7 @@ typedef enum sluice_status (*plugin_check_fn)(struct sluice_task *t,
 /* The plugin's check callback when its descriptor is new enough to have
  * one (ABI 1.1), else NULL. */
 plugin_check_fn loader_check_fn(const struct sluice_plugin *p);
+/* The descriptor's SLUICE_PLUGIN_* flags (ABI 1.2), else 0. */
+unsigned loader_flags(const struct sluice_plugin *p);
 
 #endif

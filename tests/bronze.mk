@@ -5,7 +5,7 @@ check_PROGRAMS += tests/test_bronze
 TESTS += tests/test_bronze
 UNIT_TESTS += tests/test_bronze
 tests_test_bronze_SOURCES = tests/test_bronze.c \
-	tests/mock_host.c tests/mock_host.h \
+	tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h \
 	$(plugins_transform_bronze_transform_bronze_la_SOURCES)
 tests_test_bronze_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/transform-bronze \

@@ -3,7 +3,7 @@
 check_PROGRAMS += tests/test_faker
 TESTS += tests/test_faker
 tests_test_faker_SOURCES = tests/test_faker.c \
-	tests/mock_host.c tests/mock_host.h \
+	tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h \
 	$(plugins_source_faker_source_faker_la_SOURCES)
 tests_test_faker_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/source-faker -I$(top_srcdir)/tests

@@ -5,8 +5,10 @@
  * declare, or with the wrong getter, is counted as misuse.
  */
 #include "mock_host.h"
+#include "mock_state.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,6 +60,7 @@ struct mock_host {
 	struct counter *counters;
 	size_t ncounters;
 	struct records records, rejects;
+	struct mock_state *kv;
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -747,6 +750,64 @@ static void h_request_flush(struct sluice_task *t)
 	mock_of(t)->flush_requests++;
 }
 
+/* The store answers only a plugin that declares it, as the host's does. */
+static struct mock_state *store_of(struct sluice_task *t)
+{
+	struct mock_host *m = mock_of(t);
+
+	if (m->plugin->struct_size < offsetof(struct sluice_plugin, flags) +
+					     sizeof(unsigned) ||
+	    !(m->plugin->flags & SLUICE_PLUGIN_STATEFUL)) {
+		m->misuse++;
+		snprintf(m->error, sizeof m->error,
+			 "state store used by a plugin that is not "
+			 "SLUICE_PLUGIN_STATEFUL");
+		return NULL;
+	}
+	return m->kv;
+}
+
+static const void *h_state_get(struct sluice_task *t, const void *key,
+			       size_t key_len, size_t *value_len)
+{
+	struct mock_state *kv = store_of(t);
+
+	return kv ? mock_state_get(kv, key, key_len, value_len) : NULL;
+}
+
+static int h_state_put(struct sluice_task *t, const void *key, size_t key_len,
+		       const void *value, size_t value_len)
+{
+	struct mock_state *kv = store_of(t);
+	struct mock_host *m = mock_of(t);
+
+	return kv ? mock_state_put(kv, key, key_len, value, value_len,
+				   m->error, sizeof m->error)
+		  : -1;
+}
+
+static int h_state_delete(struct sluice_task *t, const void *key,
+			  size_t key_len)
+{
+	struct mock_state *kv = store_of(t);
+	struct mock_host *m = mock_of(t);
+
+	return kv ? mock_state_delete(kv, key, key_len, m->error,
+				      sizeof m->error)
+		  : -1;
+}
+
+static int h_state_foreach(struct sluice_task *t,
+			   int (*fn)(void *ctx, const void *key,
+				     size_t key_len, const void *value,
+				     size_t value_len),
+			   void *ctx)
+{
+	struct mock_state *kv = store_of(t);
+
+	return kv ? mock_state_foreach(kv, fn, ctx) : 0;
+}
+
 /* ---- the test-facing side ---- */
 
 struct mock_host *mock_host_new(const struct sluice_plugin *plugin)
@@ -782,7 +843,12 @@ struct mock_host *mock_host_new(const struct sluice_plugin *plugin)
 		.gauge_set = h_gauge_set,
 		.observe = h_observe,
 		.request_flush = h_request_flush,
+		.state_get = h_state_get,
+		.state_put = h_state_put,
+		.state_delete = h_state_delete,
+		.state_foreach = h_state_foreach,
 	};
+	m->kv = mock_state_new();
 	return m;
 }
 
@@ -816,7 +882,13 @@ void mock_host_free(struct mock_host *m)
 	free(m->records.v);
 	free_records(&m->rejects);
 	free(m->rejects.v);
+	mock_state_free(m->kv);
 	free(m);
+}
+
+struct mock_state *mock_host_store(struct mock_host *m)
+{
+	return m->kv;
 }
 
 void mock_host_set(struct mock_host *m, const char *name, const char *value)

@@ -120,4 +120,10 @@ enum sluice_status mock_host_revoke(struct mock_host *m,
 				    size_t n);
 void *mock_host_state(const struct mock_host *m);
 
+/* The task's state store (ABI 1.2, SLUICE_PLUGIN_STATEFUL plugins). It
+ * survives mock_host_close and mock_host_open, like the host's store
+ * after a restart and its restore; mock_state_clear() empties it. */
+struct mock_state;
+struct mock_state *mock_host_store(struct mock_host *m);
+
 #endif

@@ -24,7 +24,7 @@ check_PROGRAMS += tests/test_sink_s3_batch
 TESTS += tests/test_sink_s3_batch
 UNIT_TESTS += tests/test_sink_s3_batch
 tests_test_sink_s3_batch_SOURCES = tests/test_sink_s3_batch.c \
-	tests/mock_host.c tests/mock_host.h $(sink_s3_sources)
+	tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h $(sink_s3_sources)
 tests_test_sink_s3_batch_CPPFLAGS = $(sink_s3_test_cppflags)
 tests_test_sink_s3_batch_CFLAGS = $(sink_s3_test_cflags)
 tests_test_sink_s3_batch_LDADD = $(sink_s3_test_libs) -lm
@@ -34,7 +34,7 @@ check_PROGRAMS += tests/test_sink_s3_s3
 TESTS += tests/test_sink_s3_s3
 tests_test_sink_s3_s3_SOURCES = tests/test_sink_s3_s3.c \
 	tests/sink_s3_env.c tests/sink_s3_env.h \
-	tests/mock_host.c tests/mock_host.h $(sink_s3_sources)
+	tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h $(sink_s3_sources)
 tests_test_sink_s3_s3_CPPFLAGS = $(sink_s3_test_cppflags)
 tests_test_sink_s3_s3_CFLAGS = $(sink_s3_test_cflags)
 tests_test_sink_s3_s3_LDADD = $(sink_s3_test_libs) -lm

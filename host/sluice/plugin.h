@@ -31,6 +31,9 @@
  *        request_flush).
  *   1.1  descriptor: check() for what the option table cannot express,
  *        run by `sluice validate` and before a run; SLUICE_CHECK_BOUNDED.
+ *   1.2  state store for transforms: descriptor `flags` with
+ *        SLUICE_PLUGIN_STATEFUL; host state_get, state_put, state_delete,
+ *        state_foreach.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -43,7 +46,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 1
+#define SLUICE_ABI_MINOR 2
 
 /* Name of the one symbol a plugin exports. */
 #define SLUICE_PLUGIN_ENTRY "sluice_plugin_entry"
@@ -224,6 +227,44 @@ struct sluice_host {
 	 * current put() or tick() returns, instead of at the next
 	 * offsets.flush.interval: for a batch that is complete now. */
 	void (*request_flush)(struct sluice_task *t);
+
+	/* 1.2. State store, for transforms whose descriptor has
+	 * SLUICE_PLUGIN_STATEFUL (otherwise these fail / return NULL).
+	 *
+	 * A task's store is a map of byte keys to byte values kept by the
+	 * host in memory and backed by a changelog topic; it is restored
+	 * before open() (open may read it: e.g. rebuild indexes with
+	 * state_foreach). The host guarantees the store and the input
+	 * position move together: after any crash the task resumes with the
+	 * store exactly as it was after some input record R and reads again
+	 * from the record after R, so a plugin that keeps what it counts in
+	 * the store never counts an input twice or misses one. Records it
+	 * emitted after R may be emitted a second time (at-least-once
+	 * output): emit upserts or keep outputs idempotent.
+	 *
+	 * Keys are 1..1024 bytes and must not start with a NUL byte (the
+	 * host's own records use that); values up to 1 MiB, both copied.
+	 * Call these from open, process and tick only, on the task's own
+	 * thread. */
+	/* The value of `key`, or NULL when absent. Borrowed: valid until
+	 * the next state_put/state_delete or the callback returns. */
+	const void *(*state_get)(struct sluice_task *t, const void *key,
+				 size_t key_len, size_t *value_len);
+	/* Insert or replace. Returns 0, or -1 with the reason in the task's
+	 * error (bad key, too large, store over state.max.bytes). */
+	int (*state_put)(struct sluice_task *t, const void *key, size_t key_len,
+			 const void *value, size_t value_len);
+	/* Remove; absent keys are fine. Returns 0, or -1 (bad key). */
+	int (*state_delete)(struct sluice_task *t, const void *key,
+			    size_t key_len);
+	/* Calls fn for every entry (borrowed), in no particular order; fn
+	 * must not change the store. Stops early when fn returns non-zero
+	 * and returns that value; 0 otherwise. */
+	int (*state_foreach)(struct sluice_task *t,
+			     int (*fn)(void *ctx, const void *key,
+				       size_t key_len, const void *value,
+				       size_t value_len),
+			     void *ctx);
 };
 
 /* The descriptor. Fields up to `options` are common to every kind; the
@@ -299,9 +340,20 @@ struct sluice_plugin {
 	enum sluice_status (*check)(struct sluice_task *t,
 				    const struct sluice_host *host,
 				    unsigned flags);
+
+	/* 1.2. SLUICE_PLUGIN_* flags. */
+	unsigned flags;
 };
 
 #define SLUICE_CHECK_BOUNDED 0x1u
+
+/* 1.2. A transform that uses the state store. The host gives each of its
+ * tasks a store backed by the changelog topic `<group>-state` (one
+ * partition per task), assigns it input partitions by number (partition
+ * p goes to task p % tasks.max) instead of through the consumer group's
+ * rebalances, and resumes it from the input position saved with the
+ * store. */
+#define SLUICE_PLUGIN_STATEFUL 0x1u
 
 #define SLUICE_PLUGIN_EXPORT(descriptor)                                       \
 	__attribute__((visibility("default"))) const struct sluice_plugin *    \
