@@ -15,3 +15,10 @@ bench: $(EXTRA_PROGRAMS)
 	./bench/faker-gen$(EXEEXT)
 .PHONY: bench
 include bench/bronze.mk
+
+# source-faker through the host into a `sluice broker`, against kcat -P
+# producing the same events from a file (bench/faker-produce.sh).
+EXTRA_DIST += bench/faker-produce.sh
+bench-faker-produce: sluice$(EXEEXT) plugins/source-faker/source-faker.la
+	sh $(top_srcdir)/bench/faker-produce.sh $(abs_top_builddir)
+.PHONY: bench-faker-produce
