@@ -91,7 +91,7 @@ static void teardown(void)
 START_TEST(version_and_help)
 {
 	ck_assert_int_eq(sluice("--version", NULL), 0);
-	ck_assert_str_eq(out, "sluice " PACKAGE_VERSION " (plugin ABI 1.1)\n");
+	ck_assert_str_eq(out, "sluice " PACKAGE_VERSION " (plugin ABI 1.2)\n");
 	ck_assert_int_eq(sluice("--help", NULL), 0);
 	ck_assert_msg(strstr(out, "Exit codes:") && strstr(out, "validate"),
 		      "%s", out);
