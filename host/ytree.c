@@ -205,17 +205,28 @@ static char *expand(struct loader *L, const char *s, size_t len, yaml_mark_t m,
 		size_t n = (size_t)(end - ref);
 		char *text = xstrndup(ref, n);
 		const char *env = NULL;
-		if (n < 4 || memcmp(ref, "env:", 4)) {
+		/* ${env:NAME:-default}: the default when NAME is unset or
+		 * empty, as in the shell. */
+		char *def = strstr(text, ":-");
+		if (def) {
+			*def = '\0';
+			def += 2;
+		}
+		size_t name_len = strlen(text);
+		if (name_len < 4 || memcmp(text, "env:", 4)) {
 			error_at(L, m,
 				 "unknown reference '${%s}'; only ${env:NAME} "
-				 "is supported",
+				 "and ${env:NAME:-default} are supported",
 				 units_quote(text, q, sizeof(q)));
-		} else if (!is_env_name(ref + 4, n - 4)) {
+		} else if (!is_env_name(text + 4, name_len - 4)) {
 			error_at(L, m,
 				 "'%s' is not a valid environment variable "
 				 "name",
 				 units_quote(text + 4, q, sizeof(q)));
-		} else if (!(env = getenv(text + 4))) {
+		} else if ((!(env = getenv(text + 4)) || !*env) && def) {
+			buf_add(&b, def, strlen(def));
+			*expanded = 1;
+		} else if (!env) {
 			error_at(L, m, "environment variable '%s' is not set",
 				 text + 4);
 		} else {

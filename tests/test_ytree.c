@@ -278,6 +278,28 @@ START_TEST(env_unset)
 }
 END_TEST
 
+/* ${env:NAME:-default}: the default when unset or empty, as in sh. */
+START_TEST(env_default)
+{
+	unsetenv("YT_UNSET");
+	setenv("YT_EMPTY", "", 1);
+	setenv("YT_HOST", "db", 1);
+	struct ynode *r = load_ok("a: ${env:YT_UNSET:-10000}\n"
+				  "b: ${env:YT_EMPTY:-x}\n"
+				  "c: ${env:YT_HOST:-x}\n"
+				  "d: ${env:YT_UNSET:-}\n"
+				  "e: http://${env:YT_UNSET:-127.0.0.1:7480}/p\n");
+	ck_assert_str_eq(ytree_get(r, "a")->value, "10000");
+	ck_assert_str_eq(ytree_get(r, "b")->value, "x");
+	ck_assert_str_eq(ytree_get(r, "c")->value, "db");
+	ck_assert_str_eq(ytree_get(r, "d")->value, "");
+	ck_assert_str_eq(ytree_get(r, "e")->value, "http://127.0.0.1:7480/p");
+	ytree_free(r);
+	refused("a: ${env:A-B:-x}\n", 1, 4,
+		"'A-B' is not a valid environment variable name");
+}
+END_TEST
+
 /* Every bad reference is reported, not only the first. */
 START_TEST(env_errors_all_reported)
 {
@@ -293,7 +315,8 @@ START_TEST(env_errors_all_reported)
 	diag_is(0, 1, 4, "environment variable 'YT_UNSET' is not set");
 	diag_is(1, 1, 4, "environment variable 'YT_UNSET2' is not set");
 	diag_is(2, 3, 5,
-		"unknown reference '${foo:x}'; only ${env:NAME} is supported");
+		"unknown reference '${foo:x}'; only ${env:NAME} and "
+		"${env:NAME:-default} are supported");
 	diag_is(3, 4, 4, "'' is not a valid environment variable name");
 	diag_is(4, 5, 4, "'A-B' is not a valid environment variable name");
 	diag_is(5, 6, 4, "unterminated '${' (write '$${' for a literal '${')");
@@ -653,6 +676,7 @@ int main(void)
 	tcase_add_test(tc, empty_documents);
 	tcase_add_test(tc, env_expansion);
 	tcase_add_test(tc, env_unset);
+	tcase_add_test(tc, env_default);
 	tcase_add_test(tc, env_errors_all_reported);
 	tcase_add_test(tc, env_expansion_bounded);
 	tcase_add_test(tc, not_utf8);
