@@ -35,3 +35,4 @@ include tests/faker.mk
 include tests/runtime-tests.mk
 include tests/sink-s3.mk
 include tests/bronze.mk
+include tests/state.mk

@@ -1,0 +1,447 @@
+/*
+ * test_state - the state store of stateful transforms (host/state.c): the
+ * map and its limits, and the replay of a changelog into the state as of
+ * its last position marker.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+
+static char err[512];
+
+/* ---- the store ---- */
+
+static const char *get(const struct state_store *s, const char *key)
+{
+	size_t n = 0;
+	const char *v = state_store_get(s, key, strlen(key), &n);
+	ck_assert(!v || strlen(v) == n);
+	return v;
+}
+
+static void put(struct state_store *s, const char *key, const char *value)
+{
+	ck_assert_msg(state_store_put(s, key, strlen(key), value, strlen(value),
+				      err, sizeof(err)) == 0,
+		      "%s", err);
+}
+
+START_TEST(store_basics)
+{
+	struct state_store s;
+	state_store_init(&s, 0);
+	ck_assert_ptr_null(get(&s, "a"));
+	put(&s, "a", "1");
+	put(&s, "b", "22");
+	ck_assert_str_eq(get(&s, "a"), "1");
+	ck_assert_str_eq(get(&s, "b"), "22");
+	ck_assert_uint_eq(state_store_count(&s), 2);
+	ck_assert_uint_eq(state_store_bytes(&s), 1 + 1 + 1 + 2);
+	put(&s, "a", "333");
+	ck_assert_str_eq(get(&s, "a"), "333");
+	ck_assert_uint_eq(state_store_bytes(&s), 1 + 3 + 1 + 2);
+	ck_assert_int_eq(state_store_delete(&s, "a", 1, err, sizeof(err)), 0);
+	ck_assert_ptr_null(get(&s, "a"));
+	ck_assert_int_eq(state_store_delete(&s, "a", 1, err, sizeof(err)), 0);
+	ck_assert_uint_eq(state_store_count(&s), 1);
+	ck_assert_uint_eq(state_store_bytes(&s), 3);
+	/* An empty value is a value. */
+	ck_assert_int_eq(state_store_put(&s, "e", 1, "", 0, err, sizeof(err)),
+			 0);
+	size_t n = 9;
+	ck_assert_ptr_nonnull(state_store_get(&s, "e", 1, &n));
+	ck_assert_uint_eq(n, 0);
+	state_store_free(&s);
+}
+END_TEST
+
+START_TEST(store_many)
+{
+	struct state_store s;
+	state_store_init(&s, 0);
+	char k[32], v[32];
+	for (int i = 0; i < 8000; i++) {
+		snprintf(k, sizeof(k), "key-%d", i);
+		snprintf(v, sizeof(v), "%d", i * 7);
+		put(&s, k, v);
+	}
+	for (int i = 0; i < 8000; i += 2) {
+		snprintf(k, sizeof(k), "key-%d", i);
+		ck_assert_int_eq(
+			state_store_delete(&s, k, strlen(k), err, sizeof(err)),
+			0);
+	}
+	ck_assert_uint_eq(state_store_count(&s), 4000);
+	for (int i = 0; i < 8000; i++) {
+		snprintf(k, sizeof(k), "key-%d", i);
+		snprintf(v, sizeof(v), "%d", i * 7);
+		if (i % 2)
+			ck_assert_str_eq(get(&s, k), v);
+		else
+			ck_assert_ptr_null(get(&s, k));
+	}
+	state_store_free(&s);
+}
+END_TEST
+
+START_TEST(store_limits)
+{
+	struct state_store s;
+	state_store_init(&s, 100);
+	static char big[STATE_KEY_MAX + 2];
+	memset(big, 'k', sizeof(big));
+	ck_assert_int_eq(state_store_put(&s, big, 0, "v", 1, err, sizeof(err)),
+			 -1);
+	ck_assert_str_eq(err, "state key of 0 bytes: keys are 1..1024 bytes");
+	ck_assert_int_eq(state_store_put(&s, big, STATE_KEY_MAX + 1, "v", 1,
+					 err, sizeof(err)),
+			 -1);
+	ck_assert_str_eq(err,
+			 "state key of 1025 bytes: keys are 1..1024 bytes");
+	ck_assert_int_eq(
+		state_store_put(&s, "\0x", 2, "v", 1, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "state key starts with a NUL byte (reserved "
+			      "for the host)");
+	ck_assert_int_eq(state_store_delete(&s, "\0x", 2, err, sizeof(err)),
+			 -1);
+	char *huge = calloc(1, STATE_VALUE_MAX + 1);
+	ck_assert_int_eq(state_store_put(&s, "k", 1, huge, STATE_VALUE_MAX + 1,
+					 err, sizeof(err)),
+			 -1);
+	ck_assert_str_eq(err, "state value of 1048577 bytes: values are at "
+			      "most 1048576 bytes");
+	free(huge);
+	/* The whole store: 100 bytes of keys and values. */
+	char v[96];
+	memset(v, 'v', sizeof(v));
+	ck_assert_int_eq(state_store_put(&s, "k", 1, v, 90, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(state_store_put(&s, "l", 1, v, 8, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(state_store_bytes(&s), 100);
+	ck_assert_int_eq(state_store_put(&s, "m", 1, "", 0, err, sizeof(err)),
+			 -1);
+	ck_assert_str_eq(err, "state store full: this put would make it 101 "
+			      "bytes, over state.max.bytes (100); raise it "
+			      "or keep fewer or smaller entries");
+	ck_assert_ptr_null(get(&s, "m"));
+	/* Replacing with a smaller value fits; the full one stays. */
+	ck_assert_int_eq(state_store_put(&s, "k", 1, v, 91, err, sizeof(err)),
+			 -1);
+	ck_assert_int_eq(state_store_put(&s, "k", 1, v, 10, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(state_store_bytes(&s), 20);
+	state_store_free(&s);
+}
+END_TEST
+
+/* ---- replay ---- */
+
+#define ABSENT ((const char *)1)
+
+struct log {
+	struct sluice_record r[64];
+	struct sluice_header h[64][2];
+	size_t n;
+};
+
+/* A state record: key set to value (NULL: deleted); prev is the value as
+ * of the last marker, ABSENT, or NULL for no header at all. */
+static void rec(struct log *l, const char *key, const char *value,
+		const char *prev)
+{
+	struct sluice_record *r = &l->r[l->n];
+	struct sluice_header *h = l->h[l->n];
+	*r = (struct sluice_record){.key = key,
+				    .key_len = strlen(key),
+				    .value = value,
+				    .value_len = value ? strlen(value) : 0,
+				    .offset = (int64_t)l->n,
+				    .headers = h};
+	if (prev == ABSENT)
+		h[r->header_count++] =
+			(struct sluice_header){STATE_HDR_PREV_ABSENT, "1", 1};
+	else if (prev)
+		h[r->header_count++] = (struct sluice_header){
+			STATE_HDR_PREV, prev, strlen(prev)};
+	l->n++;
+}
+
+static void host_rec(struct log *l, const char *key, size_t key_len,
+		     const char *value, const char *position)
+{
+	struct sluice_record *r = &l->r[l->n];
+	struct sluice_header *h = l->h[l->n];
+	*r = (struct sluice_record){.key = key,
+				    .key_len = key_len,
+				    .value = value,
+				    .value_len = strlen(value),
+				    .offset = (int64_t)l->n,
+				    .headers = h};
+	if (position)
+		h[r->header_count++] = (struct sluice_header){
+			STATE_HDR_POSITION, position, strlen(position)};
+	l->n++;
+}
+
+#define K(s) s, sizeof(s) - 1
+static void marker(struct log *l, const char *json)
+{
+	host_rec(l, K(STATE_KEY_POSITION), json, NULL);
+}
+
+static void snap_begin(struct log *l, const char *id, const char *position)
+{
+	host_rec(l, K(STATE_KEY_SNAP_BEGIN), id, position);
+}
+
+static void snap_end(struct log *l, const char *id)
+{
+	host_rec(l, K(STATE_KEY_SNAP_END), id, NULL);
+}
+
+static struct state_store st;
+static struct state_replay_info info;
+
+static void replay_ok(const struct log *l, int truncated)
+{
+	state_store_init(&st, 0);
+	ck_assert_msg(state_replay(l->r, l->n, truncated, "log", &st, &info,
+				   err, sizeof(err)) == 0,
+		      "%s", err);
+}
+
+static void done(void)
+{
+	state_store_free(&st);
+	free(info.position);
+	info.position = NULL;
+}
+
+START_TEST(replay_empty)
+{
+	struct log l = {0};
+	replay_ok(&l, 0);
+	ck_assert_uint_eq(state_store_count(&st), 0);
+	ck_assert_ptr_null(info.position);
+	done();
+}
+END_TEST
+
+/* Never a marker: nothing the state reflects was committed, so every key
+ * goes back to its value at the start, which is no value. */
+START_TEST(replay_no_marker)
+{
+	struct log l = {0};
+	rec(&l, "a", "1", ABSENT);
+	rec(&l, "a", "2", ABSENT);
+	rec(&l, "b", "1", NULL);
+	replay_ok(&l, 0);
+	ck_assert_uint_eq(state_store_count(&st), 0);
+	ck_assert_ptr_null(info.position);
+	ck_assert_uint_eq(info.after_marker, 2);
+	done();
+}
+END_TEST
+
+START_TEST(replay_marker_then_partial_epoch)
+{
+	struct log l = {0};
+	rec(&l, "a", "1", ABSENT);
+	rec(&l, "b", "1", ABSENT);
+	rec(&l, "a", "2", ABSENT);
+	marker(&l, "{\"in\":{\"0\":3}}");
+	rec(&l, "c", "9", ABSENT); /* after the marker: rolled back */
+	rec(&l, "a", "3", "2");
+	rec(&l, "a", "4", "2");
+	rec(&l, "b", "5", "1");
+	replay_ok(&l, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":3}}");
+	ck_assert_uint_eq(state_store_count(&st), 2);
+	ck_assert_str_eq(get(&st, "a"), "2");
+	ck_assert_str_eq(get(&st, "b"), "1");
+	ck_assert_ptr_null(get(&st, "c"));
+	ck_assert_uint_eq(info.after_marker, 3);
+	ck_assert(!info.from_snapshot);
+	done();
+}
+END_TEST
+
+START_TEST(replay_last_marker_wins)
+{
+	struct log l = {0};
+	rec(&l, "a", "1", ABSENT);
+	marker(&l, "{\"in\":{\"0\":1}}");
+	rec(&l, "a", "2", "1");
+	marker(&l, "{\"in\":{\"0\":2}}");
+	replay_ok(&l, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":2}}");
+	ck_assert_str_eq(get(&st, "a"), "2");
+	ck_assert_uint_eq(info.after_marker, 0);
+	done();
+}
+END_TEST
+
+START_TEST(replay_deletes)
+{
+	struct log l = {0};
+	rec(&l, "a", "1", ABSENT);
+	rec(&l, "b", "1", ABSENT);
+	rec(&l, "d", "1", ABSENT);
+	rec(&l, "d", NULL, ABSENT); /* deleted before the marker */
+	marker(&l, "{}");
+	rec(&l, "a", NULL, "1");   /* deleted after: comes back */
+	rec(&l, "n", "7", ABSENT); /* created after: goes */
+	rec(&l, "n", NULL, ABSENT);
+	rec(&l, "m", "8", ABSENT);
+	rec(&l, "d", "2", ABSENT); /* recreated after: absent again */
+	replay_ok(&l, 0);
+	ck_assert_uint_eq(state_store_count(&st), 2);
+	ck_assert_str_eq(get(&st, "a"), "1");
+	ck_assert_str_eq(get(&st, "b"), "1");
+	ck_assert_ptr_null(get(&st, "d"));
+	ck_assert_ptr_null(get(&st, "n"));
+	ck_assert_ptr_null(get(&st, "m"));
+	done();
+}
+END_TEST
+
+/* Start at the latest complete snapshot: what came before it (here a
+ * value that would otherwise survive) is not read. */
+START_TEST(replay_snapshot)
+{
+	struct log l = {0};
+	rec(&l, "old", "x", ABSENT);
+	rec(&l, "a", "1", ABSENT);
+	marker(&l, "{\"in\":{\"0\":2}}");
+	rec(&l, "old", NULL, "x");
+	rec(&l, "a", "2", "1");
+	marker(&l, "{\"in\":{\"0\":4}}");
+	snap_begin(&l, "s1", "{\"in\":{\"0\":4}}");
+	rec(&l, "a", "2", "2");
+	snap_end(&l, "s1");
+	rec(&l, "a", "3", "2");
+	rec(&l, "b", "1", ABSENT);
+	marker(&l, "{\"in\":{\"0\":6}}");
+	rec(&l, "b", "2", "1"); /* after the last marker */
+	replay_ok(&l, 1);	/* the log's head is gone: fine */
+	ck_assert(info.from_snapshot);
+	ck_assert_uint_eq(info.start, 6);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":6}}");
+	ck_assert_uint_eq(state_store_count(&st), 2);
+	ck_assert_str_eq(get(&st, "a"), "3");
+	ck_assert_str_eq(get(&st, "b"), "1");
+	done();
+}
+END_TEST
+
+/* No marker after the snapshot: the snapshot's begin stands for the
+ * marker it follows. */
+START_TEST(replay_snapshot_is_marker)
+{
+	struct log l = {0};
+	snap_begin(&l, "s7", "{\"in\":{\"1\":40}}");
+	rec(&l, "a", "5", "5");
+	rec(&l, "b", "6", "6");
+	snap_end(&l, "s7");
+	rec(&l, "a", "9", "5");
+	rec(&l, "c", "1", ABSENT);
+	replay_ok(&l, 1);
+	ck_assert_str_eq(info.position, "{\"in\":{\"1\":40}}");
+	ck_assert_uint_eq(state_store_count(&st), 2);
+	ck_assert_str_eq(get(&st, "a"), "5");
+	ck_assert_str_eq(get(&st, "b"), "6");
+	done();
+}
+END_TEST
+
+/* A snapshot cut short at the tail (the task died writing it) is not a
+ * starting point; its entries (prev = value) change nothing. */
+START_TEST(replay_incomplete_snapshot)
+{
+	struct log l = {0};
+	snap_begin(&l, "s1", "{\"in\":{\"0\":1}}");
+	rec(&l, "a", "1", "1");
+	snap_end(&l, "s1");
+	rec(&l, "a", "2", "1");
+	rec(&l, "z", "2", ABSENT);
+	marker(&l, "{\"in\":{\"0\":3}}");
+	snap_begin(&l, "s2", "{\"in\":{\"0\":3}}");
+	rec(&l, "a", "2", "2");
+	replay_ok(&l, 1);
+	ck_assert_uint_eq(info.start, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":3}}");
+	ck_assert_str_eq(get(&st, "a"), "2");
+	ck_assert_str_eq(get(&st, "z"), "2");
+	done();
+
+	/* Its end without the begin (another id) does not count either. */
+	struct log m = {0};
+	rec(&m, "a", "1", ABSENT);
+	marker(&m, "{}");
+	snap_begin(&m, "s2", "{}");
+	rec(&m, "a", "1", "1");
+	snap_begin(&m, "s3", "{}");
+	snap_end(&m, "s2");
+	replay_ok(&m, 0);
+	ck_assert_uint_eq(info.start, 0);
+	ck_assert(!info.from_snapshot);
+	ck_assert_str_eq(get(&st, "a"), "1");
+	done();
+}
+END_TEST
+
+START_TEST(replay_truncated)
+{
+	struct log l = {0};
+	rec(&l, "a", "2", "1");
+	marker(&l, "{}");
+	snap_begin(&l, "s2", "{}");
+	rec(&l, "a", "2", "2");
+	state_store_init(&st, 0);
+	ck_assert_int_eq(state_replay(l.r, l.n, 1,
+				      "state changelog of connector x task 1",
+				      &st, &info, err, sizeof(err)),
+			 -1);
+	ck_assert_str_eq(err, "state changelog of connector x task 1 was "
+			      "truncated before a complete snapshot (its "
+			      "first records are gone); the state cannot be "
+			      "restored");
+	ck_assert_ptr_null(info.position);
+	done();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("store");
+	tcase_add_test(tc, store_basics);
+	tcase_add_test(tc, store_many);
+	tcase_add_test(tc, store_limits);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("replay");
+	tcase_add_test(tc, replay_empty);
+	tcase_add_test(tc, replay_no_marker);
+	tcase_add_test(tc, replay_marker_then_partial_epoch);
+	tcase_add_test(tc, replay_last_marker_wins);
+	tcase_add_test(tc, replay_deletes);
+	tcase_add_test(tc, replay_snapshot);
+	tcase_add_test(tc, replay_snapshot_is_marker);
+	tcase_add_test(tc, replay_incomplete_snapshot);
+	tcase_add_test(tc, replay_truncated);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
