@@ -20,6 +20,12 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 				  : level == 4 ? SLUICE_LOG_WARN
 				  : level <= 6 ? SLUICE_LOG_INFO
 					       : SLUICE_LOG_DEBUG;
+	/* One `kafka:` map configures every client, so a producer is
+	 * handed the consumer properties too (and the other way round);
+	 * librdkafka's warning about that is expected, not news. */
+	if (l == SLUICE_LOG_WARN && !strcmp(fac, "CONFWARN") &&
+	    strstr(buf, "property and will be ignored by this"))
+		l = SLUICE_LOG_DEBUG;
 	log_msg(l, rd_kafka_name(rk), "kafka %s: %s", fac, buf);
 }
 
