@@ -36,6 +36,7 @@ struct s3s_tp *s3s_tp_find(struct s3s_sink *s, const char *topic,
 	tp->topic = s3s_xstrdup(topic);
 	tp->partition = partition;
 	tp->next = -1;
+	tp->committed = -1;
 	tp->recovering = 1;
 	s->tps[s->ntp++] = tp;
 	return s->last_tp = tp;

@@ -4,7 +4,7 @@ pkglib_LTLIBRARIES += plugins/sink-s3/sink-s3.la
 plugins_sink_s3_sink_s3_la_SOURCES = \
 	plugins/sink-s3/sink.c plugins/sink-s3/sink.h \
 	plugins/sink-s3/batch.c plugins/sink-s3/upload.c \
-	plugins/sink-s3/snapshot.c \
+	plugins/sink-s3/snapshot.c plugins/sink-s3/table.c \
 	plugins/sink-s3/pool.c plugins/sink-s3/pool.h \
 	plugins/sink-s3/target.h \
 	plugins/sink-s3/target_s3.c plugins/sink-s3/target_file.c \

@@ -71,6 +71,12 @@ static const struct sluice_option options[] = {
 	 "snapshot mode: how often a changed table is written"},
 	{"snapshot.table", SLUICE_OPT_STRING, NULL, 0, "1", "256", NULL,
 	 "snapshot mode: the table's name in keys (default: the topic)"},
+	{"snapshot.max.bytes", SLUICE_OPT_SIZE, "256MiB", 0, "1KiB", "4GiB",
+	 NULL,
+	 "snapshot mode: memory the tables may hold (keys, values); past it "
+	 "the task fails"},
+	{"snapshot.keep", SLUICE_OPT_INT, "3", 0, "1", "1000", NULL,
+	 "snapshot mode: snapshots kept per table (older ones are deleted)"},
 	{"s3.endpoint", SLUICE_OPT_STRING, NULL, 0, "8", "2048", NULL,
 	 "S3 endpoint URL (default https://s3.REGION.amazonaws.com)"},
 	{"s3.region", SLUICE_OPT_STRING, "us-east-1", 0, "1", "64", NULL,
@@ -200,11 +206,7 @@ static void free_state(struct s3s_sink *s)
 		s3s_tp_remove(s, s->tps[0]);
 	s3s_spares_free(s);
 	free(s->tps);
-	for (size_t i = 0; i < s->ntables; i++) {
-		free(s->tables[i].topic);
-		s3s_snap_free(s->tables[i].snap);
-	}
-	free(s->tables);
+	s3s_tables_free(s);
 	if (s->shared_z_ready)
 		deflateEnd(&s->shared_z);
 	int s3 = s->target && s->target->ops->check &&
@@ -323,6 +325,8 @@ static enum sluice_status s3_open(struct sluice_task *t,
 	c->snapshot = !strcmp(h->opt_string(t, "mode"), "snapshot");
 	c->snapshot_ms = h->opt_duration_ms(t, "snapshot.interval");
 	c->snapshot_table = h->opt_string(t, "snapshot.table");
+	c->snapshot_max = h->opt_size(t, "snapshot.max.bytes");
+	c->snapshot_keep = (int)h->opt_int(t, "snapshot.keep");
 	c->ext = c->gzip ? ".jsonl.gz" : ".jsonl";
 	c->content_type = c->gzip ? "application/gzip" : "application/x-ndjson";
 	c->concurrency = (int)h->opt_int(t, "upload.concurrency");
@@ -411,7 +415,7 @@ static void ask_flush(struct s3s_sink *s)
 	}
 }
 
-static enum sluice_status fail_with(struct s3s_sink *s, int rc)
+enum sluice_status s3s_fail_with(struct s3s_sink *s, int rc)
 {
 	s->h->set_error(s->t, "%s", s->err[0] ? s->err : "upload failed");
 	return (enum sluice_status)rc;
@@ -604,8 +608,8 @@ static int relieve_memory(struct s3s_sink *s)
 	return rc;
 }
 
-static int reject(struct s3s_sink *s, struct s3s_tp *tp,
-		  const struct sluice_record *r, const char *reason)
+int s3s_reject(struct s3s_sink *s, struct s3s_tp *tp,
+	       const struct sluice_record *r, const char *reason)
 {
 	s->h->counter_add(s->t, "sink_s3_rejected_total", NULL, 1);
 	if (s->h->reject(s->t, r, reason)) {
@@ -618,41 +622,6 @@ static int reject(struct s3s_sink *s, struct s3s_tp *tp,
 	return 0;
 }
 
-static struct s3s_table *table_of(struct s3s_sink *s, const char *topic)
-{
-	const char *name =
-		s->cfg.snapshot_table ? s->cfg.snapshot_table : topic;
-	for (size_t i = 0; i < s->ntables; i++)
-		if (!strcmp(s->tables[i].topic, name))
-			return &s->tables[i];
-	s->tables =
-		s3s_xrealloc(s->tables, (s->ntables + 1) * sizeof(*s->tables));
-	struct s3s_table *tb = &s->tables[s->ntables++];
-	tb->topic = s3s_xstrdup(name);
-	tb->snap = s3s_snap_new();
-	tb->dirty = 0;
-	tb->next_due = s3s_wall_ms() + s->cfg.snapshot_ms;
-	return tb;
-}
-
-static int snapshot_put(struct s3s_sink *s, struct s3s_tp *tp,
-			const struct sluice_record *r)
-{
-	struct s3s_table *tb = table_of(s, r->topic);
-	s->mem += s3s_snap_put(tb->snap, r->key, r->key_len, r->value,
-			       r->value ? r->value_len : 0);
-	tb->dirty = 1;
-	tp->next = r->offset + 1;
-	if (s->mem > s->cfg.budget) {
-		snprintf(s->err, sizeof(s->err),
-			 "snapshot tables hold %" PRId64
-			 " bytes, more than memory.budget (%" PRId64 ")",
-			 s->mem, s->cfg.budget);
-		return SLUICE_FATAL;
-	}
-	return SLUICE_OK;
-}
-
 static enum sluice_status s3_put(void *state, struct sluice_task *t,
 				 const struct sluice_record *recs, size_t n)
 {
@@ -660,65 +629,52 @@ static enum sluice_status s3_put(void *state, struct sluice_task *t,
 	s->t = t;
 	s3s_drain(s);
 	if (s->fatal)
-		return fail_with(s, SLUICE_FATAL);
-	if (!s->cfg.snapshot) {
-		int rc = probe_ahead(s, recs, n);
-		if (rc)
-			return fail_with(s, rc);
+		return s3s_fail_with(s, SLUICE_FATAL);
+	if (s->cfg.snapshot) {
+		int rc = s3s_table_put(s, recs, n);
+		s->h->gauge_set(t, "sink_s3_buffered_bytes", NULL,
+				(double)s->mem);
+		ask_flush(s);
+		return rc ? s3s_fail_with(s, rc) : SLUICE_OK;
 	}
-	if (n > s->put_max)
-		s->put_max = n;
-	s->put_full = n >= 100 && n == s->put_max;
-	s->put_mono = s3s_mono_ms();
+	int rc = probe_ahead(s, recs, n);
+	if (rc)
+		return s3s_fail_with(s, rc);
 	char reason[160];
 	for (size_t i = 0; i < n; i++) {
 		const struct sluice_record *r = &recs[i];
 		struct s3s_tp *tp = s3s_tp_find(s, r->topic, r->partition, 1);
 		if (tp->next >= 0 && r->offset < tp->next)
 			continue; /* put again after a RETRY: already here */
-		if (!r->value && (!s->cfg.snapshot || !r->key)) {
-			if (s->cfg.null_ignore && !s->cfg.snapshot) {
+		if (!r->value) {
+			if (s->cfg.null_ignore) {
 				s->h->counter_add(t,
 						  "sink_s3_nulls_ignored_total",
 						  NULL, 1);
 				tp->next = r->offset + 1;
 				continue;
 			}
-			if (reject(s, tp, r, "tombstone (null value)"))
-				return fail_with(s, SLUICE_FATAL);
+			if (s3s_reject(s, tp, r, "tombstone (null value)"))
+				return s3s_fail_with(s, SLUICE_FATAL);
 			continue;
 		}
 		struct s3s_json_field f = {s->cfg.ts_field, s->cfg.ts_field_len,
 					   NULL, 0};
 		size_t where = 0;
 		const char *why =
-			r->value ? s3s_json_check(r->value, r->value_len,
-						  s->cfg.ts_field ? &f : NULL,
-						  &where)
-				 : NULL;
+			s3s_json_check(r->value, r->value_len,
+				       s->cfg.ts_field ? &f : NULL, &where);
 		if (why) {
 			snprintf(reason, sizeof(reason),
 				 "not valid JSON: %s at byte %zu", why, where);
-			if (reject(s, tp, r, reason))
-				return fail_with(s, SLUICE_FATAL);
+			if (s3s_reject(s, tp, r, reason))
+				return s3s_fail_with(s, SLUICE_FATAL);
 			continue;
 		}
-		if (s->cfg.snapshot) {
-			if (!r->key) {
-				if (reject(s, tp, r,
-					   "snapshot mode needs a record key"))
-					return fail_with(s, SLUICE_FATAL);
-				continue;
-			}
-			int rc = snapshot_put(s, tp, r);
-			if (rc)
-				return fail_with(s, rc);
-			continue;
-		}
-		int rc = add_line(s, tp, r, record_time(r, &f));
+		rc = add_line(s, tp, r, record_time(r, &f));
 		if (rc) {
 			ask_flush(s);
-			return fail_with(s, rc);
+			return s3s_fail_with(s, rc);
 		}
 		tp->next = r->offset + 1;
 		if (s->mem > s->mem_peak)
@@ -726,72 +682,13 @@ static enum sluice_status s3_put(void *state, struct sluice_task *t,
 		/* Past the budget: write instead of growing. */
 		if (s->mem > s->cfg.budget && (rc = relieve_memory(s))) {
 			ask_flush(s);
-			return fail_with(s, rc);
+			return s3s_fail_with(s, rc);
 		}
 	}
 	/* Complete batches go out now, while consuming goes on. */
 	s3s_upload_kick(s, NULL, 0);
 	s->h->gauge_set(t, "sink_s3_buffered_bytes", NULL, (double)s->mem);
 	ask_flush(s);
-	return SLUICE_OK;
-}
-
-static int write_snapshot(struct s3s_sink *s, struct s3s_table *tb)
-{
-	struct s3s_buf body = {0}, gz = {0}, key = {0}, latest = {0};
-	char name[96], when[48];
-	s3s_snap_write(tb->snap, &body);
-	if (s->cfg.gzip) {
-		s3s_gzip_all(s, body.p, body.len, &gz);
-		s3s_buf_free(&body);
-		body = gz;
-	}
-	s3s_format_compact_time(s3s_wall_ms(), when, sizeof(when));
-	snprintf(name, sizeof(name), "snapshot-%s%s", when, s->cfg.ext);
-	s3s_table_key(&key, s->target->prefix, tb->topic, name);
-	int rc = s3s_put_sync(s, key.p, body.p, body.len, s->cfg.content_type);
-	if (!rc) {
-		s3s_table_key(&latest, s->target->prefix, tb->topic, "_latest");
-		s3s_buf_addc(&key, '\n');
-		rc = s3s_put_sync(s, latest.p, key.p, key.len, "text/plain");
-	}
-	if (!rc) {
-		s->h->counter_add(s->t, "sink_s3_snapshots_total", NULL, 1);
-		s->h->log(s->t, SLUICE_LOG_DEBUG,
-			  "wrote snapshot %.*s (%zu keys)", (int)key.len - 1,
-			  key.p, s3s_snap_count(tb->snap));
-	}
-	s3s_buf_free(&body);
-	s3s_buf_free(&key);
-	s3s_buf_free(&latest);
-	return rc;
-}
-
-static enum sluice_status snapshot_flush(struct s3s_sink *s,
-					 struct sluice_partition *parts,
-					 size_t n, int final)
-{
-	int64_t now = s3s_wall_ms();
-	s->put_full = s->put_full && s3s_mono_ms() - s->put_mono < 2000;
-	/* Nothing is ever committed: a table is only complete when rebuilt
-	 * from the whole topic, so a restarted task reads it again (and
-	 * writes no table before it has caught up). */
-	for (size_t i = 0; i < n; i++)
-		parts[i].offset = SLUICE_OFFSET_NONE;
-	for (size_t i = 0; i < s->ntables; i++) {
-		struct s3s_table *tb = &s->tables[i];
-		if (!tb->dirty || (!final && now < tb->next_due))
-			continue;
-		/* Still reading the topic from its start (after a restart):
-		 * a table written now would lack keys. */
-		if (!final && s->put_full)
-			continue;
-		int rc = write_snapshot(s, tb);
-		if (rc)
-			return fail_with(s, rc);
-		tb->dirty = 0;
-		tb->next_due = now + s->cfg.snapshot_ms;
-	}
 	return SLUICE_OK;
 }
 
@@ -803,9 +700,11 @@ static enum sluice_status s3_flush(void *state, struct sluice_task *t,
 	s->t = t;
 	s3s_drain(s);
 	if (s->fatal)
-		return fail_with(s, SLUICE_FATAL);
-	if (s->cfg.snapshot)
-		return snapshot_flush(s, parts, n, final);
+		return s3s_fail_with(s, SLUICE_FATAL);
+	if (s->cfg.snapshot) {
+		int rc = s3s_table_flush(s, parts, n, final);
+		return rc ? s3s_fail_with(s, rc) : SLUICE_OK;
+	}
 	struct s3s_tp **set = s3s_xcalloc(n, sizeof(*set));
 	for (size_t i = 0; i < n; i++) {
 		struct s3s_tp *tp =
@@ -846,7 +745,7 @@ static enum sluice_status s3_flush(void *state, struct sluice_task *t,
 	}
 	free(set);
 	if (rc)
-		return fail_with(s, rc);
+		return s3s_fail_with(s, rc);
 	return SLUICE_OK;
 }
 
@@ -869,12 +768,8 @@ static enum sluice_status s3_tick(void *state, struct sluice_task *t,
 			     b->opened_wall / s->cfg.schedule_ms))
 			s3s_batch_complete(s, tp);
 	}
-	if (s->cfg.snapshot) {
-		for (size_t i = 0; i < s->ntables; i++)
-			if (s->tables[i].dirty &&
-			    now_ms >= s->tables[i].next_due)
-				s->completed = 1;
-	}
+	if (s->cfg.snapshot && s3s_table_due(s, now_ms))
+		s->completed = 1;
 	s3s_upload_kick(s, NULL, 0);
 	ask_flush(s);
 	return SLUICE_OK;
@@ -897,13 +792,17 @@ static enum sluice_status s3_assign(void *state, struct sluice_task *t,
 	struct s3s_sink *s = state;
 	s->t = t;
 	s3s_drain(s);
+	if (s->cfg.snapshot) {
+		int rc = s3s_table_assign(s, parts, n);
+		return rc ? s3s_fail_with(s, rc) : SLUICE_OK;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct s3s_tp *tp =
 			s3s_tp_find(s, parts[i].topic, parts[i].partition, 0);
 		if (tp)
 			drop(s, tp);
 		tp = s3s_tp_find(s, parts[i].topic, parts[i].partition, 1);
-		tp->recovering = !s->cfg.snapshot;
+		tp->recovering = 1;
 		tp->next = parts[i].offset >= 0 ? parts[i].offset : -1;
 	}
 	return SLUICE_OK;
@@ -916,6 +815,10 @@ static enum sluice_status s3_revoke(void *state, struct sluice_task *t,
 	struct s3s_sink *s = state;
 	s->t = t;
 	s3s_drain(s);
+	if (s->cfg.snapshot) {
+		s3s_table_revoke(s, parts, n);
+		return SLUICE_OK;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct s3s_tp *tp =
 			s3s_tp_find(s, parts[i].topic, parts[i].partition, 0);

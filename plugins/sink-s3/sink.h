@@ -4,7 +4,8 @@
  *             rotation rules, gzip, memory accounting (no I/O)
  *   upload.c  uploads on the pool's threads: per-partition chains,
  *             multipart streaming, recovery probes
- *   snapshot.c  the key -> latest value tables of snapshot mode
+ *   snapshot.c  the key -> latest value map of snapshot mode
+ *   table.c   snapshot mode: tables, their snapshots, restoring them
  *   sink.c    the descriptor, the options, the callbacks
  *
  * The invariant everything rests on: the batches of a partition tile its
@@ -45,6 +46,8 @@ struct s3s_config {
 	int snapshot;
 	int64_t snapshot_ms;
 	const char *snapshot_table; /* NULL = the topic */
+	int64_t snapshot_max;	    /* bytes of all tables in memory */
+	int snapshot_keep;	    /* snapshots kept per table */
 	const char *ext;	    /* ".jsonl" or ".jsonl.gz" */
 	const char *content_type;
 	int concurrency;
@@ -97,15 +100,37 @@ struct s3s_tp {
 	char *probed_key;
 	int probed_found;
 	int64_t probed_end;
+	/* Snapshot mode: the table the partition feeds, and the offset the
+	 * group had committed at the assignment (-1 none). */
+	struct s3s_table *table;
+	int64_t committed;
 };
 
 struct s3s_snap;
 
-struct s3s_table {
+/* A partition's end in a snapshot: the offset after the last record of
+ * it that the snapshot includes. */
+struct s3s_tend {
 	char *topic;
-	struct s3s_snap *snap;
-	int dirty;
-	int64_t next_due; /* wall ms */
+	int32_t partition;
+	int64_t end;
+};
+
+/* A table of snapshot mode (table.c). */
+struct s3s_table {
+	char *name;
+	struct s3s_snap *snap; /* the latest value per key */
+	int loaded;	       /* restored from the newest snapshot (or none
+				  was there): records may be applied */
+	int assigned;	       /* partitions of it the task owns */
+	int dirty;	       /* records taken since the newest snapshot */
+	int64_t bytes;	       /* memory the map holds (counted in mem) */
+	int64_t max_ts;	       /* highest record timestamp taken */
+	int64_t next_due;      /* wall ms */
+	/* The newest durable snapshot: its key and the ends it covers. */
+	char *latest;
+	struct s3s_tend *ends;
+	size_t nends;
 };
 
 struct s3s_sink {
@@ -129,13 +154,8 @@ struct s3s_sink {
 	int64_t flush_asked; /* when request_flush was last called */
 	int fatal;
 	char err[1024];
-	struct s3s_table *tables;
+	struct s3s_table **tables;
 	size_t ntables;
-	/* Snapshot mode: is the task catching up (its puts as big as they
-	 * come)? A table is only written once it has caught up. */
-	size_t put_max;
-	int put_full;
-	int64_t put_mono; /* when the last put came */
 	/* Buffers of uploaded batches kept for the next ones: written to
 	 * again without a page fault per 4 KiB (counted in mem). */
 	struct s3s_buf spares[16];
@@ -210,6 +230,21 @@ int s3s_wait_one(struct s3s_sink *s);
 /* The target's check, on an upload thread. */
 int s3s_check(struct s3s_sink *s);
 
+/* GET (found = 0 for a missing key), LIST (keys with a prefix, one a
+ * line) and DELETE, blocking; s->err on failure (not made sticky). */
+int s3s_get_sync(struct s3s_sink *s, const char *key, struct s3s_buf *out,
+		 int *found);
+int s3s_list_sync(struct s3s_sink *s, const char *key_prefix,
+		  struct s3s_buf *keys);
+int s3s_del_sync(struct s3s_sink *s, const char *key);
+
+/* ---- sink.c ---- */
+/* The record to the connector's error policy: 0, or -1 when the policy
+ * fails the task (message in s->err). tp->next moves past it. */
+int s3s_reject(struct s3s_sink *s, struct s3s_tp *tp,
+	       const struct sluice_record *r, const char *reason);
+enum sluice_status s3s_fail_with(struct s3s_sink *s, int rc);
+
 /* ---- snapshot.c ---- */
 struct s3s_snap *s3s_snap_new(void);
 void s3s_snap_free(struct s3s_snap *m);
@@ -217,7 +252,26 @@ void s3s_snap_free(struct s3s_snap *m);
 int64_t s3s_snap_put(struct s3s_snap *m, const void *key, size_t klen,
 		     const void *value, size_t vlen);
 size_t s3s_snap_count(const struct s3s_snap *m);
-/* Appends every value, one a line, in key order. */
-void s3s_snap_write(const struct s3s_snap *m, struct s3s_buf *out);
+/* Appends every value, one a line, in key order; and when keys is not
+ * NULL, the keys in the same order, one a line, percent-encoded (bytes
+ * below '!' or above '~', and '%', as %XX). */
+void s3s_snap_write(const struct s3s_snap *m, struct s3s_buf *out,
+		    struct s3s_buf *keys);
+/* Decodes a key written by s3s_snap_write into out (len bytes). */
+void s3s_pct_decode(const char *p, size_t n, struct s3s_buf *out);
+void s3s_pct_encode(const char *p, size_t n, struct s3s_buf *out);
+
+/* ---- table.c (snapshot mode) ---- */
+int s3s_table_put(struct s3s_sink *s, const struct sluice_record *recs,
+		  size_t n);
+int s3s_table_flush(struct s3s_sink *s, struct sluice_partition *parts,
+		    size_t n, int final);
+int s3s_table_assign(struct s3s_sink *s, const struct sluice_partition *parts,
+		     size_t n);
+void s3s_table_revoke(struct s3s_sink *s, const struct sluice_partition *parts,
+		      size_t n);
+/* Whether a table is due (the tick asks for a flush then). */
+int s3s_table_due(struct s3s_sink *s, int64_t now_ms);
+void s3s_tables_free(struct s3s_sink *s);
 
 #endif

@@ -132,7 +132,49 @@ static int cmp_entry(const void *a, const void *b)
 	return x->klen < y->klen ? -1 : x->klen > y->klen;
 }
 
-void s3s_snap_write(const struct s3s_snap *m, struct s3s_buf *out)
+void s3s_pct_encode(const char *p, size_t n, struct s3s_buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < '!' || c > '~' || c == '%') {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+			s3s_buf_add(out, e, 3);
+		} else {
+			s3s_buf_addc(out, (char)c);
+		}
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void s3s_pct_decode(const char *p, size_t n, struct s3s_buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		int h, l;
+		if (p[i] == '%' && i + 2 < n && (h = hexval(p[i + 1])) >= 0 &&
+		    (l = hexval(p[i + 2])) >= 0) {
+			s3s_buf_addc(out, (char)(h << 4 | l));
+			i += 2;
+		} else {
+			s3s_buf_addc(out, p[i]);
+		}
+	}
+	if (!out->p)
+		s3s_buf_reserve(out, 0);
+}
+
+void s3s_snap_write(const struct s3s_snap *m, struct s3s_buf *out,
+		    struct s3s_buf *keys)
 {
 	struct entry **v = s3s_xcalloc(m->count, sizeof(*v));
 	size_t n = 0;
@@ -143,8 +185,14 @@ void s3s_snap_write(const struct s3s_snap *m, struct s3s_buf *out)
 	for (size_t i = 0; i < n; i++) {
 		s3s_buf_add(out, v[i]->value, v[i]->vlen);
 		s3s_buf_addc(out, '\n');
+		if (keys) {
+			s3s_pct_encode(v[i]->key, v[i]->klen, keys);
+			s3s_buf_addc(keys, '\n');
+		}
 	}
 	if (!out->p)
 		s3s_buf_reserve(out, 0);
+	if (keys && !keys->p)
+		s3s_buf_reserve(keys, 0);
 	free(v);
 }

@@ -64,6 +64,16 @@ struct s3s_target_ops {
 	/* The whole object (*found = 0 when missing). */
 	int (*get)(struct s3s_target *t, void *ctx, const char *key,
 		   struct s3s_buf *out, int *found, char *err, size_t errlen);
+	/* The keys that start with key_prefix, one a line (snapshot
+	 * pruning). The file target lists one directory level: the part of
+	 * key_prefix after its last '/' is a file name prefix, and hidden
+	 * files (temporary, end offsets) are left out. */
+	int (*list)(struct s3s_target *t, void *ctx, const char *key_prefix,
+		    struct s3s_buf *keys, char *err, size_t errlen);
+	/* Removes key (with what the target keeps beside it); a missing key
+	 * is no error. */
+	int (*del)(struct s3s_target *t, void *ctx, const char *key, char *err,
+		   size_t errlen);
 	void (*free)(struct s3s_target *t);
 };
 

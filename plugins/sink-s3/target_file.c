@@ -7,6 +7,7 @@
  * fsynced: a reader sees a whole object or none. A multipart upload is
  * the temporary file written part by part at each part's offset.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -327,6 +328,64 @@ static int get(struct s3s_target *t, void *ctx, const char *key,
 	return rc;
 }
 
+static int list(struct s3s_target *t, void *ctx, const char *key_prefix,
+		struct s3s_buf *keys, char *err, size_t errlen)
+{
+	(void)ctx;
+	struct names n;
+	/* names_of wants a file name: list "DIR/" as the prefix "DIR/x"'s
+	 * directory with an empty name prefix. */
+	struct s3s_buf k = {0};
+	s3s_buf_adds(&k, key_prefix);
+	s3s_buf_addc(&k, 'x');
+	int rc = names_of(t, k.p, &n, err, errlen);
+	s3s_buf_free(&k);
+	if (rc)
+		return rc;
+	const char *slash = strrchr(key_prefix, '/');
+	size_t dirlen = slash ? (size_t)(slash - key_prefix) + 1 : 0;
+	const char *base = key_prefix + dirlen;
+	size_t bl = strlen(base);
+	if (!keys->p)
+		s3s_buf_reserve(keys, 0);
+	DIR *d = opendir(n.dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return fail(err, errlen, "opendir", n.dir);
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || strncmp(e->d_name, base, bl))
+			continue;
+		char p[4096 + 256];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/%s", n.dir, e->d_name);
+		if (stat(p, &st) || !S_ISREG(st.st_mode))
+			continue;
+		s3s_buf_add(keys, key_prefix, dirlen);
+		s3s_buf_adds(keys, e->d_name);
+		s3s_buf_addc(keys, '\n');
+	}
+	closedir(d);
+	return 0;
+}
+
+static int del(struct s3s_target *t, void *ctx, const char *key, char *err,
+	       size_t errlen)
+{
+	(void)ctx;
+	struct names n;
+	int rc = names_of(t, key, &n, err, errlen);
+	if (rc)
+		return rc;
+	if (unlink(n.path) && errno != ENOENT)
+		return fail(err, errlen, "unlink", n.path);
+	if (unlink(n.end) && errno != ENOENT)
+		return fail(err, errlen, "unlink", n.end);
+	return 0;
+}
+
 static int check(struct s3s_target *t, void *ctx, char *err, size_t errlen)
 {
 	(void)ctx;
@@ -352,6 +411,8 @@ static const struct s3s_target_ops ops = {
 	.mpu_abort = mpu_abort,
 	.probe = probe,
 	.get = get,
+	.list = list,
+	.del = del,
 	.check = check,
 	.free = target_free,
 };

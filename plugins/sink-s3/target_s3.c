@@ -469,6 +469,8 @@ static const struct s3s_target_ops ops = {
 	.probe = probe,
 	.cleanup = cleanup,
 	.get = get,
+	.list = s3s_s3_list,
+	.del = s3s_s3_delete,
 	.check = check,
 	.free = target_free,
 };

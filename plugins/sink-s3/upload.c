@@ -26,7 +26,10 @@ enum kind {
 	K_BEGIN,
 	K_PLAIN,
 	K_CHECK,
-	K_CLEANUP
+	K_CLEANUP,
+	K_GET,
+	K_LIST,
+	K_DEL
 };
 
 struct s3s_ujob {
@@ -44,7 +47,8 @@ struct s3s_ujob {
 	/* K_PART */
 	int number;
 	uint64_t offset;
-	struct s3s_buf dbuf; /* the part's bytes (owned) */
+	struct s3s_buf dbuf; /* the part's bytes (owned); K_GET, K_LIST:
+				the answer */
 	char *data;	     /* dbuf.p */
 	size_t len;
 	int64_t held; /* memory counted for dbuf */
@@ -97,6 +101,15 @@ static void run(struct s3s_job *base, void *ctx)
 		break;
 	case K_CLEANUP:
 		j->rc = o->cleanup(t, ctx, j->key, j->err, el);
+		break;
+	case K_GET:
+		j->rc = o->get(t, ctx, j->key, &j->dbuf, &j->found, j->err, el);
+		break;
+	case K_LIST:
+		j->rc = o->list(t, ctx, j->key, &j->dbuf, j->err, el);
+		break;
+	case K_DEL:
+		j->rc = o->del(t, ctx, j->key, j->err, el);
 		break;
 	}
 }
@@ -523,6 +536,46 @@ int s3s_put_sync(struct s3s_sink *s, const char *key, const void *data,
 		set_error(s, rc, j->err);
 	job_free(j);
 	return rc;
+}
+
+/* GET, LIST and DELETE for snapshot mode: blocking, out[] taken over. */
+static int plain_sync(struct s3s_sink *s, enum kind kind, const char *key,
+		      struct s3s_buf *out, int *found)
+{
+	struct s3s_ujob *j = job_new(s, kind, NULL);
+	j->key = key;
+	run_sync(s, j);
+	int rc = j->rc;
+	if (rc) {
+		snprintf(s->err, sizeof(s->err), "%s", j->err);
+	} else if (out) {
+		s3s_buf_free(out);
+		*out = j->dbuf;
+		memset(&j->dbuf, 0, sizeof(j->dbuf));
+		if (!out->p)
+			s3s_buf_reserve(out, 0);
+	}
+	if (found)
+		*found = j->found;
+	job_free(j);
+	return rc;
+}
+
+int s3s_get_sync(struct s3s_sink *s, const char *key, struct s3s_buf *out,
+		 int *found)
+{
+	return plain_sync(s, K_GET, key, out, found);
+}
+
+int s3s_list_sync(struct s3s_sink *s, const char *key_prefix,
+		  struct s3s_buf *keys)
+{
+	return plain_sync(s, K_LIST, key_prefix, keys, NULL);
+}
+
+int s3s_del_sync(struct s3s_sink *s, const char *key)
+{
+	return plain_sync(s, K_DEL, key, NULL, NULL);
 }
 
 int s3s_check(struct s3s_sink *s)
