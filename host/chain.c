@@ -2,6 +2,13 @@
  * chain.c - the in-process transforms chain (see chain.h). Each stage has
  * a task of its own (same connector and id, its own options and staging
  * list), so the ordinary host functions serve its plugin unchanged.
+ *
+ * What a stage emits is handed to the next stage and, after the last,
+ * moved (not copied) into the caller's chain_out. Nothing reaches the
+ * caller unless every stage answered OK for every record the input
+ * became: a record that fails half way through a fan-out takes its
+ * siblings with it, as a plugin's emits are dropped when its callback
+ * fails.
  */
 #include "chain.h"
 
@@ -10,7 +17,10 @@
 #include <string.h>
 
 #include "connector.h"
-#include "task.h"
+#include "loader.h"
+#include "setup.h"
+#include "task_kafka.h"
+#include "worker.h"
 
 struct stage {
 	struct sluice_task *t;
@@ -23,6 +33,89 @@ struct chain {
 	struct stage *v;
 	size_t n;
 };
+
+static void staged_free(struct staged_record *r)
+{
+	free(r->key);
+	free(r->value);
+	if (r->headers)
+		rd_kafka_headers_destroy(r->headers);
+	free(r->source_partition);
+	free(r->position);
+}
+
+/* Drops the records from index `from` on. */
+static void out_truncate(struct chain_out *o, size_t from)
+{
+	for (size_t i = from; i < o->n; i++)
+		staged_free(&o->v[i]);
+	if (from < o->n)
+		o->n = from;
+}
+
+void chain_out_clear(struct chain_out *o)
+{
+	out_truncate(o, 0);
+}
+
+void chain_out_free(struct chain_out *o)
+{
+	chain_out_clear(o);
+	free(o->v);
+	*o = (struct chain_out){0};
+}
+
+static struct staged_record *out_push(struct chain_out *o)
+{
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->v = realloc(o->v, o->cap * sizeof(*o->v));
+		if (!o->v)
+			abort();
+	}
+	return &o->v[o->n++];
+}
+
+void chain_view_init(struct chain_view *v, const struct staged_record *r,
+		     const struct sluice_record *base)
+{
+	struct sluice_record *out = &v->rec;
+	*out = *base;
+	v->big = NULL;
+	out->key = r->key;
+	out->key_len = r->key_len;
+	out->value = r->value;
+	out->value_len = r->value_len;
+	if (r->partition >= 0)
+		out->partition = r->partition;
+	if (r->timestamp_ms)
+		out->timestamp_ms = r->timestamp_ms;
+	out->headers = NULL;
+	out->header_count = 0;
+	size_t n = r->headers ? rd_kafka_header_cnt(r->headers) : 0;
+	if (!n)
+		return;
+	struct sluice_header *h = v->small;
+	if (n > sizeof(v->small) / sizeof(*v->small)) {
+		h = v->big = malloc(n * sizeof(*h));
+		if (!h)
+			abort();
+	}
+	const char *name;
+	const void *val;
+	size_t len;
+	for (size_t i = 0; i < n && !rd_kafka_header_get_all(r->headers, i,
+							     &name, &val, &len);
+	     i++)
+		h[out->header_count++] = (struct sluice_header){name, val, len};
+	out->headers = h;
+}
+
+void chain_view_free(struct chain_view *v)
+{
+	free(v->big);
+	v->big = NULL;
+}
 
 static void stage_close(struct stage *s)
 {
@@ -38,7 +131,8 @@ void chain_close(struct chain *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++)
+	/* Last stage first: the reverse of opening. */
+	for (size_t i = c->n; i-- > 0;)
 		stage_close(&c->v[i]);
 	free(c->v);
 	free(c);
@@ -61,7 +155,18 @@ struct chain *chain_open(struct sluice_task *t, int *failed, char *err,
 	for (size_t i = 0; i < cfg->transforms_n; i++) {
 		const struct transform_config *tc = &cfg->transforms[i];
 		const struct plugin *pl =
-			registry_find(&t->conn->w->setup->plugins, tc->plugin);
+			tc->plugin ? registry_find(&t->conn->w->setup->plugins,
+						   tc->plugin)
+				   : NULL;
+		/* Validation refuses both; a reload that raced a plugin
+		 * directory change must not crash the worker. */
+		if (!pl || pl->desc->kind != SLUICE_KIND_TRANSFORM) {
+			snprintf(err, errlen,
+				 "transforms[%zu]: '%s' is not a loaded "
+				 "transform plugin",
+				 i, tc->plugin ? tc->plugin : "");
+			goto fail;
+		}
 		struct stage *s = &c->v[c->n];
 		s->p = pl->desc;
 		snprintf(s->name, sizeof(s->name), "transforms[%zu]", i);
@@ -79,50 +184,40 @@ struct chain *chain_open(struct sluice_task *t, int *failed, char *err,
 		if (s->p->open(s->t, &task_host_api, &s->t->state) !=
 		    SLUICE_OK) {
 			snprintf(err, errlen, "%s (%s) failed to open: %s",
-				 s->name, s->p->name, s->t->call_error);
-			chain_close(c);
-			*failed = 1;
-			return NULL;
+				 s->name, s->p->name,
+				 s->t->call_error[0] ? s->t->call_error
+						     : "no reason given");
+			goto fail;
 		}
 		s->t->opened = 1;
 	}
 	return c;
+fail:
+	chain_close(c);
+	*failed = 1;
+	return NULL;
 }
 
-static void record_of(const struct staged_record *r,
-		      const struct sluice_record *origin,
-		      struct sluice_header *hdrs, size_t hcap,
-		      struct sluice_record *out)
-{
-	*out = *origin;
-	out->key = r->key;
-	out->key_len = r->key_len;
-	out->value = r->value;
-	out->value_len = r->value_len;
-	if (r->timestamp_ms)
-		out->timestamp_ms = r->timestamp_ms;
-	out->headers = hdrs;
-	out->header_count = 0;
-	const char *name;
-	const void *val;
-	size_t len;
-	for (size_t i = 0;
-	     r->headers && i < hcap &&
-	     !rd_kafka_header_get_all(r->headers, i, &name, &val, &len);
-	     i++) {
-		hdrs[i] = (struct sluice_header){name, val, len};
-		out->header_count++;
-	}
-}
-
-/* Runs stage i on `in`, then the rest of the chain on what it emitted. */
+/* Runs stage i on `in`, then the rest of the chain on what it emitted;
+ * after the last stage `src` (the staged record `in` views) is moved to
+ * `out`. */
 static enum sluice_status run_from(struct chain *c, size_t i,
 				   const struct sluice_record *in,
-				   chain_out_fn *out, void *ctx,
-				   const char **stage)
+				   struct staged_record *src,
+				   struct chain_out *out, const char **stage)
 {
-	if (i == c->n)
-		return out(ctx, in) ? SLUICE_FATAL : SLUICE_OK;
+	if (i == c->n) {
+		struct staged_record *r = out_push(out);
+		*r = *src;
+		r->output = 0;
+		r->partition = in->partition;
+		r->timestamp_ms = in->timestamp_ms;
+		r->source_partition = r->position = NULL;
+		free(src->source_partition);
+		free(src->position);
+		*src = (struct staged_record){0};
+		return SLUICE_OK;
+	}
 	struct stage *s = &c->v[i];
 	s->t->call_error[0] = '\0';
 	s->t->staging_open = 1;
@@ -132,34 +227,56 @@ static enum sluice_status run_from(struct chain *c, size_t i,
 		task_staged_clear(s->t);
 		*stage = s->name;
 		snprintf(c->owner->call_error, sizeof(c->owner->call_error),
-			 "%s (%s): %s", s->name, s->p->name,
-			 s->t->call_error[0] ? s->t->call_error
-					     : "no reason given");
-		return st;
+			 "%s",
+			 s->t->call_error[0]   ? s->t->call_error
+			 : st == SLUICE_REJECT ? "rejected"
+					       : "no reason given");
+		/* RETRY, REJECT and FATAL are what a stage may answer;
+		 * anything else is refused like FATAL. */
+		return st == SLUICE_RETRY || st == SLUICE_REJECT ? st
+								 : SLUICE_FATAL;
 	}
-	/* Take the emitted records so the next stage may reuse the list. */
-	struct staged_record *mine = s->t->staged;
-	size_t n = s->t->staged_n;
-	s->t->staged = NULL;
-	s->t->staged_n = s->t->staged_cap = 0;
+	/* Later stages have tasks of their own: this list stays put while
+	 * they run, and is emptied (what was not moved on is freed) after. */
 	enum sluice_status rc = SLUICE_OK;
-	for (size_t k = 0; k < n && rc == SLUICE_OK; k++) {
-		struct sluice_header hdrs[64];
-		struct sluice_record r;
-		record_of(&mine[k], in, hdrs, 64, &r);
-		rc = run_from(c, i + 1, &r, out, ctx, stage);
+	for (size_t k = 0; k < s->t->staged_n && rc == SLUICE_OK; k++) {
+		struct chain_view v;
+		chain_view_init(&v, &s->t->staged[k], in);
+		rc = run_from(c, i + 1, &v.rec, &s->t->staged[k], out, stage);
+		chain_view_free(&v);
 	}
-	/* Give the list back (emptied) so its memory is reused. */
-	s->t->staged = mine;
-	s->t->staged_n = n;
-	s->t->staged_cap = n;
 	task_staged_clear(s->t);
 	return rc;
 }
 
 enum sluice_status chain_apply(struct chain *c, const struct sluice_record *in,
-			       chain_out_fn *out, void *ctx, const char **stage)
+			       struct chain_out *out, const char **stage)
 {
 	*stage = NULL;
-	return run_from(c, 0, in, out, ctx, stage);
+	size_t mark = out->n;
+	/* A chain has at least one stage, so `in` itself is never moved
+	 * to `out`: nothing stands for it as a staged record. */
+	enum sluice_status st = run_from(c, 0, in, NULL, out, stage);
+	if (st != SLUICE_OK)
+		out_truncate(out, mark);
+	return st;
+}
+
+int chain_run(struct sluice_task *t, const struct sluice_record *in,
+	      struct chain_out *out, const char **stage)
+{
+	int attempt = 0;
+	int64_t first = 0;
+	for (;;) {
+		t->call_error[0] = '\0';
+		enum sluice_status st = chain_apply(t->chain, in, out, stage);
+		if (st == SLUICE_OK)
+			return 0;
+		if (st != SLUICE_RETRY)
+			return 1;
+		if (attempt++ == 0)
+			first = worker_now_ms();
+		if (task_retry_wait(t, attempt, first, *stage))
+			return -1;
+	}
 }

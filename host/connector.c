@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chain.h"
 #include "kafka.h"
 #include "log.h"
 #include "task_kafka.h"
@@ -63,6 +64,9 @@ int connector_output_index(const struct connector *c, const char *name)
 static void task_free(struct sluice_task *t)
 {
 	const struct sluice_plugin *p = t->conn->plugin;
+	/* The chain was opened after the plugin: it closes first. */
+	chain_close(t->chain);
+	t->chain = NULL;
 	if (t->opened && p->close)
 		p->close(t->state);
 	/* Partition lists from a client may hold references into it: they
@@ -123,6 +127,10 @@ static struct sluice_task *task_new(struct connector *c, int id, char *err,
 		goto fail;
 	}
 	t->opened = 1;
+	int chain_failed;
+	t->chain = chain_open(t, &chain_failed, err, errlen);
+	if (chain_failed)
+		goto fail;
 	return t;
 fail:
 	task_free(t);

@@ -31,6 +31,7 @@ libsluicehost_la_SOURCES += \
 	host/task.c host/task.h \
 	host/task_kafka.c host/task_kafka.h \
 	host/task_source.c host/task_sink.c host/task_transform.c \
+	host/chain.c host/chain.h \
 	host/connector.c host/connector.h \
 	host/reload.c host/reload.h \
 	host/trigger.c host/trigger.h \

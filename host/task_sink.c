@@ -2,13 +2,17 @@
  * task_sink.c - a sink task: consume in the connector's group with
  * auto-commit off, hand batches to the plugin's put, and commit exactly
  * the offsets its flush reports durable. Before partitions are given up
- * in a rebalance they are flushed and committed.
+ * in a rebalance they are flushed and committed. With a `transforms:`
+ * chain the batch passes it before put (chain.c); what it drops is never
+ * put, and its offsets are committed once everything put before them is
+ * durable.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "chain.h"
 #include "connector.h"
 #include "log.h"
 #include "task_kafka.h"
@@ -21,7 +25,10 @@
 struct owned {
 	char *topic;
 	int32_t partition;
-	int64_t next;	   /* offset after the last record put, -1 none */
+	int64_t next;	   /* offset after the last record consumed and
+			      handled (put, dropped by the chain or
+			      dead-lettered), -1 none */
+	int64_t put_end;   /* offset after the last record put, -1 none */
 	int64_t committed; /* last committed, -1 unknown */
 };
 
@@ -32,6 +39,14 @@ struct sink {
 	struct sluice_record recs[BATCH_MAX];
 	struct sluice_header *hdrs;
 	size_t hdrs_cap;
+	/* The batch after the transforms chain: the records, which
+	 * consumed record each came from, the batch put, its headers. */
+	struct chain_out chained;
+	size_t *origin;
+	struct sluice_record *crecs;
+	size_t crecs_cap;
+	struct sluice_header *chdrs;
+	size_t chdrs_cap;
 };
 
 static struct owned *owned_find(struct sink *s, const char *topic, int32_t p)
@@ -43,9 +58,13 @@ static struct owned *owned_find(struct sink *s, const char *topic, int32_t p)
 }
 
 /* Flushes the owned partitions that are in `only` (all when NULL) and
- * commits what the plugin reports durable. Returns 0, or -1 when the
- * plugin failed (the task is failed then, unless it was a final flush
- * during stop, which only logs). */
+ * commits what the plugin reports durable. The plugin is asked about the
+ * partitions where something was put, with the offset after the last
+ * record put; when it reports everything put durable, the commit goes on
+ * to `next`, past the records after it that the chain dropped or that
+ * went to the dead-letter topic (which is flushed first). Returns 0, or
+ * -1 when the plugin failed (the task is failed then, unless it was a
+ * final flush during stop, which only logs). */
 static int flush_commit(struct sluice_task *t, struct sink *s,
 			const rd_kafka_topic_partition_list_t *only, int final)
 {
@@ -53,9 +72,11 @@ static int flush_commit(struct sluice_task *t, struct sink *s,
 	struct sluice_partition *parts =
 		calloc(s->n ? s->n : 1, sizeof(*parts));
 	struct owned **map = calloc(s->n ? s->n : 1, sizeof(*map));
-	if (!parts || !map)
+	struct owned **cand = calloc(s->n ? s->n : 1, sizeof(*cand));
+	int64_t *durable = calloc(s->n ? s->n : 1, sizeof(*durable));
+	if (!parts || !map || !cand || !durable)
 		abort();
-	size_t n = 0;
+	size_t n = 0, m = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct owned *o = &s->v[i];
 		if (o->next < 0)
@@ -63,18 +84,22 @@ static int flush_commit(struct sluice_task *t, struct sink *s,
 		if (only && !rd_kafka_topic_partition_list_find(only, o->topic,
 								o->partition))
 			continue;
+		cand[m] = o;
+		durable[m++] = -1; /* nothing put: nothing to be durable */
+		if (o->put_end < 0)
+			continue;
 		parts[n] = (struct sluice_partition){o->topic, o->partition,
-						     o->next};
+						     o->put_end};
 		map[n++] = o;
 	}
 	int rc = 0;
-	if (!n)
+	if (!m)
 		goto out;
 	int attempt = 0;
 	int64_t first = 0;
-	for (;;) {
+	while (n) {
 		for (size_t i = 0; i < n; i++)
-			parts[i].offset = map[i]->next;
+			parts[i].offset = map[i]->put_end;
 		t->call_error[0] = '\0';
 		enum sluice_status st = p->flush(t->state, t, parts, n, final);
 		if (st == SLUICE_OK)
@@ -95,24 +120,35 @@ static int flush_commit(struct sluice_task *t, struct sink *s,
 		rd_kafka_flush(
 			t->producer,
 			(int)t->conn->w->setup->worker.shutdown_timeout_ms);
-	rd_kafka_topic_partition_list_t *c =
-		rd_kafka_topic_partition_list_new((int)n);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, k = 0; i < n; i++) {
 		int64_t off = parts[i].offset;
-		if (off == SLUICE_OFFSET_NONE)
-			continue;
-		if (off > map[i]->next) {
+		if (off > map[i]->put_end) {
 			log_msg(SLUICE_LOG_ERROR, t->who,
 				"plugin bug: flush reported %s[%d] durable up "
 				"to %lld, past the last record put (%lld)",
 				map[i]->topic, map[i]->partition,
-				(long long)off, (long long)map[i]->next);
-			off = map[i]->next;
+				(long long)off, (long long)map[i]->put_end);
+			off = map[i]->put_end;
 		}
-		if (off <= map[i]->committed)
+		/* Nothing new durable: what was committed still is. */
+		if (off == SLUICE_OFFSET_NONE)
+			off = map[i]->committed;
+		while (cand[k] != map[i])
+			k++;
+		durable[k] = off;
+	}
+	rd_kafka_topic_partition_list_t *c =
+		rd_kafka_topic_partition_list_new((int)m);
+	for (size_t k = 0; k < m; k++) {
+		struct owned *o = cand[k];
+		int64_t off = durable[k];
+		/* Everything put is durable: the records from there to
+		 * `next` were not put, so nothing of them can be lost. */
+		if (off >= o->put_end)
+			off = o->next;
+		if (off < 0 || off <= o->committed)
 			continue;
-		rd_kafka_topic_partition_list_add(c, map[i]->topic,
-						  map[i]->partition)
+		rd_kafka_topic_partition_list_add(c, o->topic, o->partition)
 			->offset = off;
 	}
 	if (task_commit(t, c) == 0)
@@ -123,6 +159,8 @@ static int flush_commit(struct sluice_task *t, struct sink *s,
 out:
 	free(parts);
 	free(map);
+	free(cand);
+	free(durable);
 	return rc;
 }
 
@@ -158,8 +196,12 @@ void task_sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		for (int i = 0; i < parts->cnt; i++) {
 			int64_t c = parts->elems[i].offset;
 			s->v[s->n++] = (struct owned){
-				strdup(parts->elems[i].topic),
-				parts->elems[i].partition, -1, c >= 0 ? c : -1};
+				.topic = strdup(parts->elems[i].topic),
+				.partition = parts->elems[i].partition,
+				.next = -1,
+				.put_end = -1,
+				.committed = c >= 0 ? c : -1,
+			};
 		}
 		log_msg(SLUICE_LOG_INFO, t->who, "assigned %d partition%s",
 			parts->cnt, parts->cnt == 1 ? "" : "s");
@@ -213,18 +255,99 @@ static void convert_batch(struct sink *s, size_t n)
 	}
 }
 
+/* Passes the converted batch through the transforms chain into
+ * s->crecs, each record keeping the topic, partition and offset of the
+ * consumed record it came from (so that flush's offsets mean what they
+ * mean without a chain). A record a stage refuses is dead-lettered as it
+ * was consumed (tolerance all) or fails the task. Returns the number of
+ * records to put, or -1 when the task must stop. */
+static long chain_batch(struct sluice_task *t, struct sink *s, size_t n)
+{
+	chain_out_clear(&s->chained);
+	for (size_t i = 0; i < n; i++) {
+		size_t mark = s->chained.n;
+		const char *stage;
+		int rc = chain_run(t, &s->recs[i], &s->chained, &stage);
+		if (rc == 1)
+			rc = task_reject_record(t, &s->recs[i], stage,
+						t->call_error);
+		if (rc)
+			return -1;
+		if (s->chained.n > s->crecs_cap) {
+			s->crecs_cap = s->chained.cap;
+			s->crecs = realloc(s->crecs,
+					   s->crecs_cap * sizeof(*s->crecs));
+			s->origin = realloc(s->origin,
+					    s->crecs_cap * sizeof(*s->origin));
+			if (!s->crecs || !s->origin)
+				abort();
+		}
+		for (size_t j = mark; j < s->chained.n; j++)
+			s->origin[j] = i;
+	}
+	size_t m = s->chained.n, total = 0;
+	for (size_t j = 0; j < m; j++)
+		if (s->chained.v[j].headers)
+			total += rd_kafka_header_cnt(s->chained.v[j].headers);
+	if (total > s->chdrs_cap) {
+		free(s->chdrs);
+		s->chdrs_cap = total * 2;
+		s->chdrs = malloc(s->chdrs_cap * sizeof(*s->chdrs));
+		if (!s->chdrs)
+			abort();
+	}
+	size_t used = 0;
+	for (size_t j = 0; j < m; j++) {
+		const struct staged_record *r = &s->chained.v[j];
+		const struct sluice_record *o = &s->recs[s->origin[j]];
+		s->crecs[j] = (struct sluice_record){
+			.topic = o->topic,
+			.partition = o->partition,
+			.offset = o->offset,
+			.timestamp_ms = r->timestamp_ms ? r->timestamp_ms
+							: o->timestamp_ms,
+			.key = r->key,
+			.key_len = r->key_len,
+			.value = r->value,
+			.value_len = r->value_len,
+			.headers = s->chdrs + used,
+		};
+		const char *name;
+		const void *val;
+		size_t len;
+		for (size_t h = 0;
+		     r->headers && used < total &&
+		     !rd_kafka_header_get_all(r->headers, h, &name, &val, &len);
+		     h++) {
+			s->chdrs[used++] =
+				(struct sluice_header){name, val, len};
+			s->crecs[j].header_count++;
+		}
+	}
+	return (long)m;
+}
+
 /* Puts the batch, retrying as the plugin asks. Returns 0 or -1. */
 static int put_batch(struct sluice_task *t, struct sink *s, size_t n)
 {
 	const struct sluice_plugin *p = t->conn->plugin;
 	convert_batch(s, n);
+	const struct sluice_record *recs = s->recs;
+	size_t m = n;
+	if (t->chain) {
+		long k = chain_batch(t, s, n);
+		if (k < 0)
+			return -1;
+		recs = s->crecs;
+		m = (size_t)k;
+	}
 	int attempt = 0;
 	int64_t first = 0;
-	for (;;) {
+	while (m) {
 		t->call_error[0] = '\0';
-		t->batch = s->recs;
-		t->batch_n = n;
-		enum sluice_status st = p->put(t->state, t, s->recs, n);
+		t->batch = recs;
+		t->batch_n = m;
+		enum sluice_status st = p->put(t->state, t, recs, m);
 		t->batch = NULL;
 		if (atomic_load(&t->state_) == TASK_FAILED)
 			return -1; /* a reject() with tolerance none */
@@ -239,14 +362,22 @@ static int put_batch(struct sluice_task *t, struct sink *s, size_t n)
 		if (task_retry_wait(t, attempt, first, "put"))
 			return -1;
 	}
+	for (size_t i = 0; i < m; i++) {
+		struct owned *o =
+			owned_find(s, recs[i].topic, recs[i].partition);
+		if (o && recs[i].offset + 1 > o->put_end)
+			o->put_end = recs[i].offset + 1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct owned *o =
 			owned_find(s, s->recs[i].topic, s->recs[i].partition);
 		if (o && s->recs[i].offset + 1 > o->next)
 			o->next = s->recs[i].offset + 1;
 	}
+	if (t->chain)
+		chain_out_clear(&s->chained);
 	atomic_fetch_add(&t->counters.in, n);
-	atomic_fetch_add(&t->counters.out, n);
+	atomic_fetch_add(&t->counters.out, m);
 	return 0;
 }
 
@@ -352,5 +483,9 @@ void task_sink_state_free(void *p)
 		free(s->v[i].topic);
 	free(s->v);
 	free(s->hdrs);
+	chain_out_free(&s->chained);
+	free(s->origin);
+	free(s->crecs);
+	free(s->chdrs);
 	free(s);
 }

@@ -2,12 +2,14 @@
  * task_source.c - a source task: poll the plugin, produce what it emitted
  * (acks=all, idempotent), and store each source partition's position in
  * the offsets topic once that record and every earlier one of the same
- * source partition were acknowledged.
+ * source partition were acknowledged. With a `transforms:` chain each
+ * polled record passes it first (chain.c).
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "chain.h"
 #include "connector.h"
 #include "log.h"
 #include "task_kafka.h"
@@ -41,31 +43,89 @@ static void store_positions(struct sluice_task *t)
 	}
 }
 
+/* Produces one record in the window entry `ref` of window `idx`. */
+static int produce_one(struct sluice_task *t, struct staged_record *r,
+		       int output, size_t idx, void *ref)
+{
+	tracker_add_pending(&t->trackers, idx, 1);
+	atomic_fetch_add(&t->by_output[output], 1);
+	return task_produce(t, t->conn->output_topics[output], r, ref);
+}
+
+/*
+ * Passes one polled record through the transforms chain and produces
+ * what comes out. Its window entry (pushed by the caller with a hold of
+ * its own) gets one pending count per produced record, so its position
+ * is stored once they are all acknowledged; a record the chain drops
+ * leaves the entry with only the hold, which the caller releases: its
+ * position is then stored in order, as soon as every earlier record of
+ * the source partition is acknowledged. A record a stage refuses goes
+ * to the dead-letter topic under that entry (tolerance all) or fails the
+ * task (none), its position never stored.
+ */
+static int produce_chained(struct sluice_task *t, struct staged_record *r,
+			   size_t idx, void *ref, struct chain_out *out)
+{
+	struct sluice_record base = {
+		.topic = t->conn->output_topics[r->output],
+		.partition = -1,
+		.offset = -1,
+	};
+	struct chain_view v;
+	chain_view_init(&v, r, &base);
+	const char *stage;
+	chain_out_clear(out);
+	int rc = chain_run(t, &v.rec, out, &stage);
+	if (rc == 1) {
+		/* The dead-letter record names its source partition where a
+		 * consumed record names its topic: task_reject_record finds
+		 * the source partition's window by that name (partition -1)
+		 * and ties the dead-letter record to the newest entry, which
+		 * is this record's. */
+		v.rec.topic = r->source_partition;
+		v.rec.partition = -1;
+		rc = task_reject_record(t, &v.rec, stage, t->call_error);
+	}
+	chain_view_free(&v);
+	for (size_t i = 0; i < out->n && rc == 0; i++)
+		rc = produce_one(t, &out->v[i], r->output, idx, ref);
+	chain_out_clear(out);
+	return rc;
+}
+
 /* Produces the records of one poll, each tracked in the window of its
  * source partition. */
-static int produce_staged(struct sluice_task *t)
+static int produce_staged(struct sluice_task *t, struct chain_out *out)
 {
 	for (size_t i = 0; i < t->staged_n; i++) {
 		struct staged_record *r = &t->staged[i];
 		size_t idx = tracker_get(&t->trackers, r->source_partition, -1);
+		/* The entry's own hold keeps its position from being stored
+		 * until every record made of it is handed to the producer. */
 		uint64_t seq =
 			tracker_push(&t->trackers, idx, 0, r->position, 1);
-		atomic_fetch_add(&t->by_output[r->output], 1);
-		if (task_produce(t, t->conn->output_topics[r->output], r,
-				 tracker_ref(idx, seq)) != 0)
-			return -1;
+		void *ref = tracker_ref(idx, seq);
 		atomic_fetch_add(&t->counters.in, 1);
+		int rc = t->chain ? produce_chained(t, r, idx, ref, out)
+				  : produce_one(t, r, r->output, idx, ref);
+		if (rc != 0)
+			return -1; /* the hold stays: no position past it */
+		tracker_ack(&t->trackers, ref);
 	}
 	task_staged_clear(t);
 	return 0;
 }
 
 /* Waits until everything produced is acknowledged, then stores the
- * final positions and waits for those too. */
+ * final positions and waits for those too. It waits for the producer's
+ * queue (which counts delivery reports not yet served), not for
+ * trackers.pending_total: a record that failed the task keeps its hold
+ * there for good, so that no position past it is stored, and waiting for
+ * it would hold a failed task for the whole shutdown timeout. */
 static void drain(struct sluice_task *t, int64_t deadline)
 {
-	while (t->trackers.pending_total && worker_now_ms() < deadline &&
-	       !t->delivery_failed)
+	while (rd_kafka_outq_len(t->producer) > 0 &&
+	       worker_now_ms() < deadline && !t->delivery_failed)
 		rd_kafka_poll(t->producer, 50);
 	store_positions(t);
 	int64_t left = deadline - worker_now_ms();
@@ -89,6 +149,7 @@ void *task_source_main(void *arg)
 	int attempt = 0;
 	int64_t first_retry = 0;
 	int done = 0;
+	struct chain_out out = {0}; /* what the chain made of one record */
 
 	while (!atomic_load(&t->stop) && !done &&
 	       atomic_load(&t->state_) == TASK_RUNNING) {
@@ -109,7 +170,7 @@ void *task_source_main(void *arg)
 		case SLUICE_DONE: {
 			attempt = 0;
 			size_t emitted = t->staged_n;
-			if (produce_staged(t) != 0)
+			if (produce_staged(t, &out) != 0)
 				goto out;
 			if (st == SLUICE_DONE)
 				done = 1;
@@ -149,6 +210,7 @@ void *task_source_main(void *arg)
 out:
 	drain(t,
 	      worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms);
+	chain_out_free(&out);
 	if (t->delivery_failed)
 		task_fail(t, "%s", t->delivery_error);
 	if (atomic_load(&t->state_) == TASK_RUNNING)

@@ -3,12 +3,15 @@
  * record, produce what it emitted, and commit an input offset only after
  * every record emitted from it (and from every earlier input of the same
  * partition) was acknowledged. At-least-once, per-partition order kept.
+ * With a `transforms:` chain what the plugin emits passes it before it
+ * is produced (chain.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "chain.h"
 #include "connector.h"
 #include "log.h"
 #include "task_kafka.h"
@@ -22,6 +25,11 @@
 struct transform {
 	int *out_partitions; /* partition count per output topic, 0 unknown */
 	struct sluice_header hdrs[HEADERS_MAX];
+	/* What the chain made of the plugin's emits, and the output each
+	 * came from. */
+	struct chain_out chained;
+	int *chained_output;
+	size_t chained_cap;
 };
 
 /* Commits the offsets whose emitted records are all acknowledged, for
@@ -130,6 +138,57 @@ static void lookup_partitions(struct sluice_task *t, struct transform *x)
 	}
 }
 
+/*
+ * Passes what the plugin emitted (t->staged) through the transforms
+ * chain into x->chained; each record keeps the output it was emitted to.
+ * `in` is the record the emits stand for (NULL: each is its own, as a
+ * tick's are): when a stage refuses one of them, every emit of this call
+ * is dropped and `in` is dead-lettered (tolerance all) or fails the task,
+ * exactly as when the plugin itself rejects it. Returns 0, 1 (refused
+ * and dead-lettered: produce nothing) or -1 (the task must stop).
+ */
+static int chain_staged(struct sluice_task *t, struct transform *x,
+			const struct sluice_record *in)
+{
+	chain_out_clear(&x->chained);
+	int rc = 0;
+	for (size_t i = 0; i < t->staged_n && rc == 0; i++) {
+		struct staged_record *r = &t->staged[i];
+		struct sluice_record base = {
+			.topic = t->conn->output_topics[r->output],
+			.partition = -1,
+			.offset = in ? in->offset : -1,
+		};
+		struct chain_view v;
+		chain_view_init(&v, r, &base);
+		size_t mark = x->chained.n;
+		const char *stage;
+		rc = chain_run(t, &v.rec, &x->chained, &stage);
+		if (rc == 1 && in) /* the input, and every emit with it */
+			rc = task_reject_record(t, in, stage, t->call_error)
+				     ? -1
+				     : 1;
+		else if (rc == 1) /* this one alone */
+			rc = task_reject_record(t, &v.rec, stage,
+						t->call_error);
+		chain_view_free(&v);
+		if (x->chained.n > x->chained_cap) {
+			x->chained_cap = x->chained.cap;
+			x->chained_output =
+				realloc(x->chained_output,
+					x->chained_cap * sizeof(int));
+			if (!x->chained_output)
+				abort();
+		}
+		for (size_t j = mark; j < x->chained.n; j++)
+			x->chained_output[j] = r->output;
+	}
+	task_staged_clear(t);
+	if (rc)
+		chain_out_clear(&x->chained);
+	return rc;
+}
+
 /* Runs the plugin on one record (retrying as asked) and produces what it
  * emitted. Returns 0, or -1 when the task must stop. */
 static int process_one(struct sluice_task *t, struct transform *x,
@@ -175,6 +234,26 @@ static int process_one(struct sluice_task *t, struct transform *x,
 			goto release;
 		}
 	}
+	if (t->chain) {
+		int c = chain_staged(t, x, &in);
+		if (c) {
+			rc = c < 0 ? -1 : 0;
+			goto release;
+		}
+		for (size_t i = 0; i < x->chained.n && rc == 0; i++) {
+			struct staged_record *r = &x->chained.v[i];
+			int out = x->chained_output[i];
+			int np = x->out_partitions[out];
+			if (r->partition < 0 && !r->key && np > 0)
+				r->partition = in.partition % np;
+			tracker_add_pending(&t->trackers, idx, 1);
+			atomic_fetch_add(&t->by_output[out], 1);
+			rc = task_produce(t, t->conn->output_topics[out], r,
+					  ref);
+		}
+		chain_out_clear(&x->chained);
+		goto release;
+	}
 	for (size_t i = 0; i < t->staged_n && rc == 0; i++) {
 		struct staged_record *r = &t->staged[i];
 		int np = x->out_partitions[r->output];
@@ -205,7 +284,7 @@ static int64_t transform_committed(struct sluice_task *t, const char *topic,
 
 /* The plugin's tick, with what it emits produced outside any input's
  * window (a summary belongs to no input record). Returns 0 or -1. */
-static int run_tick(struct sluice_task *t)
+static int run_tick(struct sluice_task *t, struct transform *x)
 {
 	const struct sluice_plugin *p = t->conn->plugin;
 	t->staging_open = 1;
@@ -218,6 +297,18 @@ static int run_tick(struct sluice_task *t)
 		return -1;
 	}
 	int rc = 0;
+	if (t->chain) {
+		/* Each summary is its own input: one a stage refuses is
+		 * dead-lettered alone (or fails the task). */
+		if (chain_staged(t, x, NULL))
+			return -1;
+		for (size_t i = 0; i < x->chained.n && !rc; i++)
+			rc = task_produce(
+				t, t->conn->output_topics[x->chained_output[i]],
+				&x->chained.v[i], OPAQUE_UNTRACKED);
+		chain_out_clear(&x->chained);
+		return rc;
+	}
 	for (size_t i = 0; i < t->staged_n && !rc; i++)
 		rc = task_produce(t,
 				  t->conn->output_topics[t->staged[i].output],
@@ -270,7 +361,7 @@ void *task_transform_main(void *arg)
 		}
 		if (p->tick && now >= next_tick) {
 			next_tick = now + 1000;
-			if (run_tick(t))
+			if (run_tick(t, x))
 				break;
 		}
 		if (!atomic_load(&t->trigger_done) &&
@@ -287,7 +378,7 @@ void *task_transform_main(void *arg)
 	}
 	/* A triggered run's last tick: summaries of the final interval. */
 	if (finished && p->tick)
-		run_tick(t);
+		run_tick(t, x);
 	wait_acked(t);
 	if (t->delivery_failed)
 		task_fail(t, "%s", t->delivery_error);
@@ -315,5 +406,7 @@ void task_transform_state_free(void *p)
 	if (!x)
 		return;
 	free(x->out_partitions);
+	chain_out_free(&x->chained);
+	free(x->chained_output);
 	free(x);
 }
