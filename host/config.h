@@ -46,6 +46,10 @@ struct worker_config {
 	int64_t offsets_flush_ms; /* offsets.flush.interval, 1s: how often
 				    source positions and consumer offsets
 				    are committed */
+	char *rest_listen; /* rest.listen, "127.0.0.1:8083"; NULL = off */
+	char *rest_token;  /* rest.token: bearer token, or NULL */
+	int rest_explicit; /* rest.listen was given: failing to listen on
+			      it stops the worker (else only a warning) */
 };
 
 enum error_tolerance { TOLERANCE_NONE, TOLERANCE_ALL };

@@ -30,6 +30,11 @@
  *                          what is there, then stop
  *   offsets.flush.interval duration, default 1s: how often source
  *                          positions and consumer offsets are committed
+ *   rest                   map: `listen` (host:port, default
+ *                          127.0.0.1:8083; `off` disables the REST API;
+ *                          port 0 picks a free one) and `token` (a bearer
+ *                          token every request but /health must carry;
+ *                          usually ${env:NAME})
  *
  * Topic names are [a-zA-Z0-9._-]{1,249}, not "." or "..".
  */
@@ -361,6 +366,7 @@ static void set_defaults(struct worker_config *w)
 		.progress_interval_ms = 5 * 1000,
 		.memory_budget = INT64_C(256) << 20,
 		.offsets_flush_ms = 1000,
+		.rest_listen = config_strdup("127.0.0.1:8083"),
 	};
 	w->plugin_path[0] = config_strdup(PKGLIBDIR);
 }
@@ -496,6 +502,58 @@ static void read_log(const struct config_reader *r, struct worker_config *w,
 	}
 }
 
+/* host:port or [v6]:port with a port 0..65535 (the address itself is
+ * resolved when the server starts). */
+static int listen_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s || !colon[1])
+		return 0;
+	if (s[0] == '[' && colon[-1] != ']')
+		return 0;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	return *end == '\0' && port >= 0 && port <= 65535 &&
+	       strspn(colon + 1, "0123456789") == strlen(colon + 1);
+}
+
+static void read_rest(const struct config_reader *r, struct worker_config *w,
+		      const struct ynode *map)
+{
+	static const char *const keys[] = {"listen", "token"};
+	if (config_expect_map(r, map, "rest"))
+		return;
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *kid = map->kids[i];
+		char *v = NULL, q[QUOTE_LEN];
+		switch (config_key_index(r, kid, "rest.", keys, 2)) {
+		case 0:
+			if (config_read_string(r, kid, "rest.listen", &v))
+				break;
+			free(w->rest_listen);
+			w->rest_listen = NULL;
+			w->rest_explicit = 1;
+			if (!strcmp(v, "off")) {
+				free(v);
+			} else if (!listen_ok(v)) {
+				diags_add(r->d, r->file, kid->line, kid->col,
+					  "rest.listen: expected host:port "
+					  "or off, got '%s'",
+					  units_quote(v, q, sizeof q));
+				free(v);
+			} else {
+				w->rest_listen = v;
+			}
+			break;
+		case 1:
+			/* No echo of the value: it is a secret. */
+			config_read_string(r, kid, "rest.token",
+					   &w->rest_token);
+			break;
+		}
+	}
+}
+
 enum worker_key {
 	W_BOOTSTRAP,
 	W_PLUGIN_PATH,
@@ -509,6 +567,7 @@ enum worker_key {
 	W_MEMORY,
 	W_OFFSETS_FLUSH,
 	W_TRIGGER,
+	W_REST,
 	W_COUNT
 };
 
@@ -525,6 +584,7 @@ static const char *const worker_keys[W_COUNT] = {
 	[W_MEMORY] = "memory.budget",
 	[W_OFFSETS_FLUSH] = "offsets.flush.interval",
 	[W_TRIGGER] = "trigger",
+	[W_REST] = "rest",
 };
 
 static void read_worker_key(const struct config_reader *r,
@@ -575,6 +635,9 @@ static void read_worker_key(const struct config_reader *r,
 			w->trigger_once = v;
 		break;
 	}
+	case W_REST:
+		read_rest(r, w, kid);
+		break;
 	case W_OFFSETS_FLUSH:
 		config_read_duration(r, kid, kid->key, &w->offsets_flush_ms);
 		if (w->offsets_flush_ms < 10) {
@@ -626,5 +689,7 @@ void config_free_worker(struct worker_config *w)
 		free(w->kafka[i].value);
 	}
 	free(w->kafka);
+	free(w->rest_listen);
+	free(w->rest_token);
 	*w = (struct worker_config){0};
 }

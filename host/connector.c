@@ -229,14 +229,19 @@ int connector_join(struct connector *c, int64_t deadline_ms)
 	return left;
 }
 
+void connector_free_tasks(struct sluice_task **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] && !v[i]->started)
+			task_free(v[i]);
+	free(v);
+}
+
 void connector_free(struct connector *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < c->tasks_n; i++)
-		if (c->tasks[i] && !c->tasks[i]->started)
-			task_free(c->tasks[i]);
-	free(c->tasks);
+	connector_free_tasks(c->tasks, c->tasks_n);
 	free(c->output_names);
 	free(c->output_topics);
 	config_free_connector(c->cfg);

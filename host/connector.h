@@ -6,6 +6,7 @@
 #ifndef SLUICE_CONNECTOR_H
 #define SLUICE_CONNECTOR_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -13,6 +14,13 @@
 #include "task.h"
 
 struct worker;
+
+/* What the REST API asked of a connector (control.c). */
+enum connector_target {
+	CONNECTOR_RUNNING, /* the default */
+	CONNECTOR_PAUSED,  /* consumers paused; a source's tasks stopped */
+	CONNECTOR_STOPPED, /* tasks stopped */
+};
 
 struct connector {
 	struct worker *w;
@@ -31,6 +39,8 @@ struct connector {
 
 	/* For rates in the progress log. */
 	uint64_t last_in, last_out;
+
+	atomic_int target; /* enum connector_target */
 };
 
 struct connector *connector_new(struct worker *w, struct connector_config *cfg,
@@ -46,6 +56,9 @@ void connector_request_stop(struct connector *c);
  * number still running. */
 int connector_join(struct connector *c, int64_t deadline_ms);
 void connector_free(struct connector *c);
+/* Frees the tasks of v whose threads were joined (or never ran), and v;
+ * a task still running is left to the process exit. */
+void connector_free_tasks(struct sluice_task **v, int n);
 
 /* The output index for a name (NULL = the default), or -1. */
 int connector_output_index(const struct connector *c, const char *name);

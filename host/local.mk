@@ -19,6 +19,7 @@ include host/config.mk
 include host/loader.mk
 include host/broker.mk
 include host/connectors.mk
+include host/rest.mk
 include host/state.mk
 
 # The runtime (issue: host part 2).

@@ -60,6 +60,7 @@ static void remove_marked(struct worker *w, const int *drop)
 	if (!stop)
 		abort();
 	size_t n = 0, kept = 0;
+	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < w->conns_n; i++) {
 		if (drop[i])
 			stop[n++] = w->conns[i];
@@ -67,6 +68,7 @@ static void remove_marked(struct worker *w, const int *drop)
 			w->conns[kept++] = w->conns[i];
 	}
 	w->conns_n = kept;
+	pthread_mutex_unlock(&w->lock);
 	worker_stop_connectors(w, stop, n);
 	for (size_t i = 0; i < n; i++) {
 		log_msg(SLUICE_LOG_INFO, stop[i]->cfg->name, "stopped");
@@ -138,7 +140,9 @@ void reload_connectors(struct worker *w)
 		l.v[i] = NULL;
 		if (worker_open_connector(w, cfg) ||
 		    connector_run(w->conns[w->conns_n - 1])) {
+			pthread_mutex_lock(&w->lock);
 			struct connector *c = w->conns[--w->conns_n];
+			pthread_mutex_unlock(&w->lock);
 			worker_stop_connectors(w, &c, 1);
 			log_msg(SLUICE_LOG_ERROR, c->cfg->name,
 				"could not start after reload");

@@ -17,9 +17,11 @@
 #include "broker.h"
 #include "cli.h"
 #include "connector.h"
+#include "control.h"
 #include "kafka.h"
 #include "log.h"
 #include "reload.h"
+#include "rest.h"
 #include "trigger.h"
 
 int64_t worker_now_ms(void)
@@ -138,12 +140,15 @@ int worker_open_connector(struct worker *w, struct connector_config *cfg)
 {
 	const struct plugin *p = registry_find(&w->setup->plugins, cfg->plugin);
 	struct connector *c = connector_new(w, cfg, p);
+	pthread_mutex_lock(&w->lock);
 	w->conns = realloc(w->conns, (w->conns_n + 1) * sizeof(*w->conns));
 	if (!w->conns)
 		abort();
 	w->conns[w->conns_n++] = c;
 	c->fingerprint = reload_fingerprint(cfg);
-	return connector_open(c);
+	int rc = connector_open(c);
+	pthread_mutex_unlock(&w->lock);
+	return rc;
 }
 
 void worker_stop_connectors(struct worker *w, struct connector **v, size_t n)
@@ -266,9 +271,17 @@ int worker_run(struct setup *s, const struct setup_args *a)
 
 	int rc = EXIT_OK;
 	int64_t started = worker_now_ms();
+	pthread_mutex_init(&w.lock, NULL);
+	w.control = control_new();
 	offsets_init(&w.offsets, s->worker.offsets_topic);
 	if (start_kafka(&w)) {
 		rc = EXIT_KAFKA;
+		goto out;
+	}
+	/* Before the connectors open, so that a port in use fails fast;
+	 * requests wait for the main loop below. */
+	if (rest_start(&w)) {
+		rc = EXIT_CONFIG;
 		goto out;
 	}
 	/* All or nothing: every connector opens before any task runs. */
@@ -310,6 +323,7 @@ int worker_run(struct setup *s, const struct setup_args *a)
 		}
 		if (sig == SIGHUP && !s->worker.trigger_once)
 			reload_connectors(&w);
+		control_serve(&w);
 		if (s->worker.trigger_once) {
 			trigger_release(&w);
 			if (trigger_all_done(&w)) {
@@ -328,6 +342,10 @@ stop:;
 	pthread_t watcher;
 	pthread_create(&watcher, NULL, second_signal, &set);
 	pthread_detach(watcher);
+	/* Requests waiting for a command are answered first: the server
+	 * waits for its connections when it stops. */
+	control_close(w.control);
+	rest_stop(&w);
 	worker_stop_connectors(&w, w.conns, w.conns_n);
 	summary(&w, worker_now_ms() - started);
 	if (rc == EXIT_OK && any_failed(&w))
@@ -336,6 +354,10 @@ stop:;
 		connector_free(w.conns[i]);
 	free(w.conns);
 out:
+	control_close(w.control);
+	rest_stop(&w);
+	control_free(w.control);
+	pthread_mutex_destroy(&w.lock);
 	offsets_free(&w.offsets);
 	broker_stop(w.embedded);
 	free(w.bootstraps);

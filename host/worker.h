@@ -6,6 +6,7 @@
 #ifndef SLUICE_WORKER_H
 #define SLUICE_WORKER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "offsets.h"
@@ -13,6 +14,8 @@
 
 struct broker;
 struct connector;
+struct control;
+struct rest;
 
 struct worker {
 	struct setup *setup;
@@ -23,6 +26,12 @@ struct worker {
 	struct connector **conns;
 	size_t conns_n;
 	atomic_int stopping;
+	/* Held by the main thread while it changes `conns` or a
+	 * connector's `tasks` array, and by the REST threads while they
+	 * read them; never held while waiting for a task thread. */
+	pthread_mutex_t lock;
+	struct control *control; /* commands from the REST API */
+	struct rest *rest;	 /* NULL when rest.listen is off */
 };
 
 /* Runs until SIGTERM/SIGINT. Returns an exit code (cli.h). */
