@@ -20,6 +20,30 @@ tests/test_runtime.log: tests/test_runtime$(EXEEXT)
 	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
 	"$$tst" $(AM_TESTS_FD_REDIRECT)
 
-check-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT)
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/test_runtime
+# source-faker killed and resumed through the host (issue 4): `sluice
+# broker` and `sluice run` as children, checked against the plugin run
+# uninterrupted through tests/mock_host.c.
+check_PROGRAMS += tests/test_faker_resume
+tests_test_faker_resume_SOURCES = tests/test_faker_resume.c \
+	tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h \
+	$(plugins_source_faker_source_faker_la_SOURCES)
+tests_test_faker_resume_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/source-faker -I$(top_srcdir)/tests
+tests_test_faker_resume_CFLAGS = $(test_cflags) \
+	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
+	-DFAKER_PLUGIN_DIR='"$(abs_top_builddir)/plugins/source-faker/.libs"'
+tests_test_faker_resume_LDADD = $(CHECK_LIBS) $(RDKAFKA_LIBS) $(JSONC_LIBS) -lm
+
+tests/test_faker_resume.log: tests/test_faker_resume$(EXEEXT)
+	@p='tests/test_faker_resume$(EXEEXT)'; \
+	b='tests/test_faker_resume'; \
+	$(am__check_pre) $(LOG_DRIVER) --test-name "$$f" \
+	--log-file $$b.log --trs-file $$b.trs \
+	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
+	"$$tst" $(AM_TESTS_FD_REDIRECT)
+
+check-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT) \
+	plugins/source-faker/source-faker.la
+	$(MAKE) $(AM_MAKEFLAGS) check \
+		TESTS="tests/test_runtime tests/test_faker_resume"
 .PHONY: check-integration
