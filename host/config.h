@@ -62,6 +62,13 @@ struct error_policy {
 	int log_errors;			/* errors.log.enable, true */
 };
 
+/* The state store of a stateful transform (connector key `state:`). */
+struct state_policy {
+	int64_t max_bytes;	    /* state.max.bytes, 256MiB */
+	int64_t commit_interval_ms; /* state.commit.interval, 1s */
+	int64_t snapshot_bytes;	    /* state.snapshot.bytes, 1MiB */
+};
+
 struct output_map {
 	char *name; /* plugin output name; NULL for `topic: X` until
 		       config_check_plugins names the plugin's default */
@@ -90,6 +97,7 @@ struct connector_config {
 	struct output_map *outputs; /* `topic: X` becomes {default: X} */
 	size_t outputs_n;
 	struct error_policy errors;
+	struct state_policy state;
 	struct ynode *root;	    /* the whole document, kept for
 				       positions; owned */
 	const struct ynode *config; /* the `config:` map, or NULL */

@@ -18,6 +18,12 @@
  *   errors.retry.timeout          duration, default 5m
  *   errors.retry.delay.max        duration, default 60s
  *   errors.log.enable             boolean, default true
+ *   state.max.bytes               size, default 256MiB: the whole state
+ *                                 store of one task (stateful transforms)
+ *   state.commit.interval         duration, default 1s: how often the
+ *                                 store and the input offsets are saved
+ *   state.snapshot.bytes          size, default 1MiB: changelog written
+ *                                 after which a snapshot is written
  *   transforms   list of {plugin: name, config: {...}}, applied in
  *                process; each plugin must be a transform (checked in
  *                config_plugins.c)
@@ -49,6 +55,7 @@ enum connector_key {
 	C_CONFIG,
 	C_ERRORS,
 	C_TRANSFORMS,
+	C_STATE,
 	C_COUNT
 };
 
@@ -62,6 +69,7 @@ static const char *const connector_keys[C_COUNT] = {
 	[C_CONFIG] = "config",
 	[C_ERRORS] = "errors",
 	[C_TRANSFORMS] = "transforms",
+	[C_STATE] = "state",
 };
 
 static void read_name(const struct config_reader *r, struct connector_config *c,
@@ -183,6 +191,56 @@ static void read_errors(const struct config_reader *r, struct error_policy *e,
 			  "errors.tolerance is all");
 }
 
+static void read_state(const struct config_reader *r, struct state_policy *s,
+		       const struct ynode *map)
+{
+	static const char *const keys[] = {"max.bytes", "commit.interval",
+					   "snapshot.bytes"};
+	int64_t v;
+	if (config_expect_map(r, map, "state"))
+		return;
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *kid = map->kids[i];
+		switch (config_key_index(r, kid, "state.", keys, 3)) {
+		case 0:
+			if (!config_read_size(r, kid, "state.max.bytes", &v)) {
+				if (v < 1024)
+					diags_add(r->d, r->file, kid->line,
+						  kid->col,
+						  "state.max.bytes: at least "
+						  "1KiB");
+				else
+					s->max_bytes = v;
+			}
+			break;
+		case 1:
+			if (!config_read_duration(r, kid,
+						  "state.commit.interval", &v)) {
+				if (v < 10)
+					diags_add(r->d, r->file, kid->line,
+						  kid->col,
+						  "state.commit.interval: at "
+						  "least 10ms");
+				else
+					s->commit_interval_ms = v;
+			}
+			break;
+		case 2:
+			if (!config_read_size(r, kid, "state.snapshot.bytes",
+					      &v)) {
+				if (v < 1)
+					diags_add(r->d, r->file, kid->line,
+						  kid->col,
+						  "state.snapshot.bytes: at "
+						  "least 1 byte");
+				else
+					s->snapshot_bytes = v;
+			}
+			break;
+		}
+	}
+}
+
 static void read_transform(const struct config_reader *r,
 			   struct transform_config *t, const struct ynode *item,
 			   size_t index)
@@ -268,6 +326,9 @@ static void read_connector_key(const struct config_reader *r,
 	case C_TRANSFORMS:
 		read_transforms(r, c, kid);
 		break;
+	case C_STATE:
+		read_state(r, &c->state, kid);
+		break;
 	}
 }
 
@@ -297,6 +358,11 @@ struct connector_config *config_load_connector(const char *path,
 		.retry_timeout_ms = 5 * 60 * 1000,
 		.retry_max_backoff_ms = 60 * 1000,
 		.log_errors = 1,
+	};
+	c->state = (struct state_policy){
+		.max_bytes = 256 * 1024 * 1024,
+		.commit_interval_ms = 1000,
+		.snapshot_bytes = 1024 * 1024,
 	};
 	int map = config_expect_map(&r, root, NULL);
 	for (size_t i = 0; map == 0 && i < root->n; i++)

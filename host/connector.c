@@ -16,6 +16,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "task_kafka.h"
+#include "task_state.h"
 #include "worker.h"
 
 static const char *const default_outputs[] = {"out", NULL};
@@ -82,6 +83,7 @@ static void task_free(struct sluice_task *t)
 	task_staged_clear(t);
 	free(t->staged);
 	tracker_set_free(&t->trackers);
+	task_state_free(t);
 	free(t->by_output);
 
 	if (p->kind == SLUICE_KIND_SINK)
@@ -119,6 +121,9 @@ static struct sluice_task *task_new(struct connector *c, int id, char *err,
 	else if (p->kind == SLUICE_KIND_TRANSFORM)
 		t->kind_state = task_transform_state_new();
 	if (need_producer && task_producer_new(t, err, errlen))
+		goto fail;
+	/* A stateful transform's store is restored before its open. */
+	if (task_state_open(t, err, errlen))
 		goto fail;
 	t->call_error[0] = '\0';
 	if (p->open(t, &task_host_api, &t->state) != SLUICE_OK) {
@@ -175,9 +180,9 @@ int connector_run(struct connector *c)
 {
 	const struct sluice_plugin *p = c->plugin;
 	void *(*body)(void *) = p->kind == SLUICE_KIND_SOURCE ? task_source_main
-				: p->kind == SLUICE_KIND_SINK
-					? task_sink_main
-					: task_transform_main;
+				: p->kind == SLUICE_KIND_SINK ? task_sink_main
+				: task_state_wanted(c)	      ? task_state_main
+							      : task_transform_main;
 	for (int i = 0; i < c->tasks_n; i++) {
 		struct sluice_task *t = c->tasks[i];
 		atomic_store(&t->state_, TASK_RUNNING);

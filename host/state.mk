@@ -3,3 +3,5 @@
 # stateful transform task (task_state.c).
 libsluicehost_la_SOURCES += \
 	host/state.c host/state.h
+libsluicehost_la_SOURCES += \
+	host/task_state.c host/task_state.h

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "offsets.h"
+#include "task_state.h"
 #include "worker.h"
 
 static const char *const state_names[] = {"NEW", "RUNNING", "FAILED", "STOPPED",
@@ -315,4 +316,8 @@ const struct sluice_host task_host_api = {
 	.gauge_set = host_gauge_set,
 	.observe = host_observe,
 	.request_flush = host_request_flush,
+	.state_get = task_state_get,
+	.state_put = task_state_put,
+	.state_delete = task_state_delete,
+	.state_foreach = task_state_foreach,
 };

@@ -97,6 +97,9 @@ struct sluice_task {
 	 * whose emits go to the stage's staging list. */
 	const struct sluice_plugin *stage_plugin;
 	struct chain *chain; /* the connector's transforms, or NULL */
+	/* A stateful transform's store and changelog (task_state.c), or
+	 * NULL. */
+	struct task_kv *kv;
 
 	struct task_counters counters;
 	struct metric_set metrics;

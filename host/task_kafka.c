@@ -155,6 +155,10 @@ int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 		return -1;
 	}
 	rd_kafka_poll_set_consumer(t->consumer);
+	/* A stateful transform assigns its partitions itself
+	 * (task_state.c); it uses the group for its offsets only. */
+	if (t->kv)
+		return 0;
 	const struct connector_config *cfg = t->conn->cfg;
 	rd_kafka_topic_partition_list_t *topics =
 		rd_kafka_topic_partition_list_new((int)cfg->topics_n);

@@ -1,0 +1,1064 @@
+/*
+ * task_state.c - a stateful transform task (see task_state.h and the
+ * record layout in state.h).
+ *
+ * Why the store and the input position can never disagree after a crash:
+ * every put/delete is appended to the task's changelog partition with the
+ * key's value as of the last position marker. Every
+ * state.commit.interval the task stops, waits until every record it
+ * produced (outputs, dead letters, changelog) is acknowledged, appends a
+ * marker with the next input offsets, commits the same offsets to the
+ * group, and starts a new epoch. The restore rebuilds the state as of the
+ * last marker (records after it roll back to their `prev`) and the inputs
+ * resume at the marker's offsets: inputs before them are in the state and
+ * their outputs are in Kafka; inputs after them are in neither (their
+ * outputs may be there already, and are produced again: upserts).
+ *
+ * A plugin's writes during a callback are kept in a journal: they reach
+ * the changelog only when the callback returns OK, and are undone when it
+ * answers RETRY, REJECT or FATAL, so a retried input never counts twice.
+ */
+#include "task_state.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "broker.h"
+#include "connector.h"
+#include "kafka.h"
+#include "loader.h"
+#include "log.h"
+#include "state.h"
+#include "task_kafka.h"
+#include "trigger.h"
+#include "worker.h"
+
+#define INFLIGHT_MAX 100000
+#define HEADERS_MAX 256
+#define RESTORE_TIMEOUT_MS 120000
+#define KEY(k) k, sizeof(k) - 1
+
+struct task_kv {
+	struct state_store store;
+	struct kv_map dirty;   /* key -> value at the epoch's start */
+	struct kv_map journal; /* key -> value before the current call */
+	char topic[300];       /* the changelog */
+	int32_t partition;     /* = task id */
+	/* Assigned input partitions; offset = the next to process, or
+	 * RD_KAFKA_OFFSET_INVALID while unknown. */
+	rd_kafka_topic_partition_list_t *pos;
+	/* As of the last marker (what the group has). */
+	rd_kafka_topic_partition_list_t *committed;
+	int changed; /* input processed or store written since the marker */
+	int64_t since_snapshot; /* changelog bytes since the last snapshot */
+	uint64_t markers, snapshots;
+	int *out_partitions;
+	struct sluice_header hdrs[HEADERS_MAX];
+	char err[1024];
+};
+
+int task_state_wanted(const struct connector *c)
+{
+	return (loader_flags(c->plugin) & SLUICE_PLUGIN_STATEFUL) != 0;
+}
+
+static rd_kafka_topic_partition_list_t *parse_positions(const char *json,
+							const char *who)
+{
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(8);
+	json_object *o = json ? json_tokener_parse(json) : NULL;
+	if (json && !json_object_is_type(o, json_type_object))
+		log_msg(SLUICE_LOG_WARN, who,
+			"state: position marker is not a JSON object: %s",
+			json);
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, topic, parts)
+		{
+			if (!json_object_is_type(parts, json_type_object))
+				continue;
+			json_object_object_foreach(parts, p, off)
+			{
+				rd_kafka_topic_partition_list_add(
+					l, topic, (int32_t)atoi(p))
+					->offset = json_object_get_int64(off);
+			}
+		}
+	}
+	json_object_put(o);
+	return l;
+}
+
+static char *positions_json(const rd_kafka_topic_partition_list_t *l)
+{
+	json_object *o = json_object_new_object();
+	for (int i = 0; i < l->cnt; i++) {
+		const rd_kafka_topic_partition_t *e = &l->elems[i];
+		if (e->offset < 0)
+			continue;
+		json_object *parts;
+		if (!json_object_object_get_ex(o, e->topic, &parts)) {
+			parts = json_object_new_object();
+			json_object_object_add(o, e->topic, parts);
+		}
+		char p[16];
+		snprintf(p, sizeof(p), "%d", e->partition);
+		json_object_object_add(parts, p,
+				       json_object_new_int64(e->offset));
+	}
+	char *r = strdup(json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (!r)
+		abort();
+	return r;
+}
+
+/* ---- the changelog topic ---- */
+
+static int ensure_topic(struct sluice_task *t, char *err, size_t errlen)
+{
+	struct task_kv *kv = t->kv;
+	struct connector *c = t->conn;
+	int want = c->cfg->tasks_max;
+	if (c->w->embedded) {
+		char e[512];
+		if (broker_create_topic(c->w->embedded, kv->topic, want, e,
+					sizeof(e)) < 0) {
+			snprintf(err, errlen, "state changelog '%s': %s",
+				 kv->topic, e);
+			return -1;
+		}
+	} else {
+		/* A real cluster: compacted, so that it keeps the latest
+		 * record per key (and the latest marker). */
+		char e[512];
+		rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(
+			kv->topic, want, -1, e, sizeof(e));
+		if (!nt) {
+			snprintf(err, errlen, "state changelog '%s': %s",
+				 kv->topic, e);
+			return -1;
+		}
+		rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+		rd_kafka_queue_t *q = rd_kafka_queue_new(t->producer);
+		rd_kafka_CreateTopics(t->producer, &nt, 1, NULL, q);
+		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+		const rd_kafka_CreateTopics_result_t *res =
+			ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+		size_t cnt = 0;
+		const rd_kafka_topic_result_t **tr =
+			res ? rd_kafka_CreateTopics_result_topics(res, &cnt)
+			    : NULL;
+		rd_kafka_resp_err_t te =
+			cnt ? rd_kafka_topic_result_error(tr[0])
+			    : RD_KAFKA_RESP_ERR__TIMED_OUT;
+		if (te && te != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+			log_msg(SLUICE_LOG_WARN, t->who,
+				"could not create the state changelog '%s' "
+				"(%s); it must exist with at least %d "
+				"partitions, compacted",
+				kv->topic, rd_kafka_err2str(te), want);
+		if (ev)
+			rd_kafka_event_destroy(ev);
+		rd_kafka_queue_destroy(q);
+		rd_kafka_NewTopic_destroy(nt);
+	}
+	rd_kafka_topic_t *rkt =
+		rd_kafka_topic_new(t->producer, kv->topic, NULL);
+	const struct rd_kafka_metadata *md;
+	int have = -1;
+	if (!rd_kafka_metadata(t->producer, 0, rkt, &md, 10000)) {
+		if (md->topic_cnt == 1 && !md->topics[0].err)
+			have = md->topics[0].partition_cnt;
+		rd_kafka_metadata_destroy(md);
+	}
+	rd_kafka_topic_destroy(rkt);
+	if (have < 0) {
+		snprintf(err, errlen,
+			 "state changelog '%s': no metadata within 10 s",
+			 kv->topic);
+		return -1;
+	}
+	if (have <= t->id) {
+		snprintf(err, errlen,
+			 "state changelog '%s' has %d partition%s, fewer than "
+			 "tasks.max (%d): task %d has none",
+			 kv->topic, have, have == 1 ? "" : "s", want, t->id);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- restore ---- */
+
+/* One changelog record read back, owned. */
+struct rrec {
+	char *key, *value; /* value NULL: tombstone */
+	size_t key_len, value_len;
+	struct sluice_header h[3];
+	size_t hn;
+};
+
+struct rlog {
+	struct rrec *v;
+	size_t n, cap;
+	long begin; /* index of the latest snapshot begin, or -1 */
+	size_t bytes, max_bytes;
+};
+
+static void rrec_free(struct rrec *r)
+{
+	free(r->key);
+	free(r->value);
+	for (size_t i = 0; i < r->hn; i++)
+		free((void *)r->h[i].value);
+}
+
+static char *dup_n(const void *p, size_t n)
+{
+	char *q = malloc(n + 1);
+	if (!q)
+		abort();
+	if (n)
+		memcpy(q, p, n);
+	q[n] = '\0';
+	return q;
+}
+
+static int rrec_is(const struct rrec *r, const char *key, size_t len)
+{
+	return r->key_len == len && !memcmp(r->key, key, len);
+}
+
+/* Keeps a record; a completed snapshot makes everything before its begin
+ * useless, so memory stays near the snapshot plus what followed it. */
+static void rlog_add(struct rlog *l, const rd_kafka_message_t *m)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
+			abort();
+	}
+	struct rrec *r = &l->v[l->n];
+	*r = (struct rrec){.key = dup_n(m->key, m->key ? m->key_len : 0),
+			   .key_len = m->key ? m->key_len : 0,
+			   .value = m->payload ? dup_n(m->payload, m->len)
+					       : NULL,
+			   .value_len = m->payload ? m->len : 0};
+	rd_kafka_headers_t *hs;
+	if (!rd_kafka_message_headers(m, &hs)) {
+		static const char *const keep[] = {STATE_HDR_PREV,
+						   STATE_HDR_PREV_ABSENT,
+						   STATE_HDR_POSITION};
+		for (size_t i = 0; i < 3; i++) {
+			const void *v;
+			size_t len;
+			if (rd_kafka_header_get_last(hs, keep[i], &v, &len))
+				continue;
+			r->h[r->hn++] = (struct sluice_header){
+				keep[i], v ? dup_n(v, len) : NULL, len};
+		}
+	}
+	l->bytes += r->key_len + r->value_len;
+	if (l->bytes > l->max_bytes)
+		l->max_bytes = l->bytes;
+	if (rrec_is(r, KEY(STATE_KEY_SNAP_BEGIN))) {
+		l->begin = (long)l->n;
+	} else if (rrec_is(r, KEY(STATE_KEY_SNAP_END)) && l->begin > 0) {
+		const struct rrec *b = &l->v[l->begin];
+		if (b->value && r->value && b->value_len == r->value_len &&
+		    !memcmp(b->value, r->value, r->value_len)) {
+			for (long i = 0; i < l->begin; i++) {
+				l->bytes -= l->v[i].key_len + l->v[i].value_len;
+				rrec_free(&l->v[i]);
+			}
+			memmove(l->v, l->v + l->begin,
+				(l->n + 1 - (size_t)l->begin) * sizeof(*l->v));
+			l->n -= (size_t)l->begin;
+			l->begin = 0;
+		}
+	}
+	l->n++;
+}
+
+static void rlog_free(struct rlog *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		rrec_free(&l->v[i]);
+	free(l->v);
+}
+
+/* Reads partition t->id of the changelog from its low to its high
+ * watermark into l. Sets *lo. 0, or -1 with err. */
+static int read_changelog(struct sluice_task *t, struct rlog *l, int64_t *lo,
+			  int64_t *hi, char *err, size_t errlen)
+{
+	struct task_kv *kv = t->kv;
+	char id[200], group[300];
+	snprintf(id, sizeof(id), "sluice-%s-%d-restore", t->conn->cfg->name,
+		 t->id);
+	/* assign() only, never subscribe: the group is never joined. */
+	snprintf(group, sizeof(group), "%s-restore", t->conn->group_id);
+	const char *extra[] = {"group.id",
+			       group,
+			       "client.id",
+			       id,
+			       "enable.auto.commit",
+			       "false",
+			       "enable.partition.eof",
+			       "false",
+			       "auto.offset.reset",
+			       "earliest",
+			       NULL};
+	rd_kafka_conf_t *c =
+		kafka_conf(&t->conn->w->setup->worker, t->conn->w->bootstraps,
+			   extra, err, errlen);
+	if (!c)
+		return -1;
+	char e[512];
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, e, sizeof(e));
+	if (!rk) {
+		rd_kafka_conf_destroy(c);
+		snprintf(err, errlen, "restore consumer: %s", e);
+		return -1;
+	}
+	rd_kafka_poll_set_consumer(rk);
+	int rc = -1;
+	rd_kafka_resp_err_t ke = rd_kafka_query_watermark_offsets(
+		rk, kv->topic, kv->partition, lo, hi, 15000);
+	if (ke) {
+		snprintf(err, errlen,
+			 "state changelog '%s' partition %d: watermarks: %s",
+			 kv->topic, kv->partition, rd_kafka_err2str(ke));
+		goto out;
+	}
+	if (*hi <= *lo) {
+		rc = 0;
+		goto out;
+	}
+	rd_kafka_topic_partition_list_t *a =
+		rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(a, kv->topic, kv->partition)->offset =
+		*lo;
+	rd_kafka_assign(rk, a);
+	rd_kafka_topic_partition_list_destroy(a);
+	int64_t deadline = worker_now_ms() + RESTORE_TIMEOUT_MS;
+	int64_t next = *lo;
+	while (next < *hi) {
+		if (worker_now_ms() > deadline) {
+			snprintf(err, errlen,
+				 "restoring from state changelog '%s' "
+				 "partition %d: read up to offset %lld of "
+				 "%lld..%lld within %d s; giving up",
+				 kv->topic, kv->partition, (long long)next,
+				 (long long)*lo, (long long)*hi,
+				 RESTORE_TIMEOUT_MS / 1000);
+			goto out;
+		}
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+		if (!m)
+			continue;
+		if (m->err) {
+			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				log_msg(SLUICE_LOG_WARN, t->who, "restore: %s",
+					rd_kafka_message_errstr(m));
+		} else if (m->offset >= next) {
+			rlog_add(l, m);
+			next = m->offset + 1;
+		}
+		rd_kafka_message_destroy(m);
+	}
+	rc = 0;
+out:
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+int task_state_open(struct sluice_task *t, char *err, size_t errlen)
+{
+	struct connector *c = t->conn;
+	if (!task_state_wanted(c))
+		return 0;
+	if (c->cfg->transforms_n) {
+		snprintf(err, errlen,
+			 "a stateful transform cannot have a transforms: "
+			 "chain (not supported yet)");
+		return -1;
+	}
+	struct task_kv *kv = calloc(1, sizeof(*kv));
+	if (!kv)
+		abort();
+	t->kv = kv;
+	state_store_init(&kv->store, c->cfg->state.max_bytes);
+	kv_map_init(&kv->dirty);
+	kv_map_init(&kv->journal);
+	snprintf(kv->topic, sizeof(kv->topic), "%s-state", c->group_id);
+	kv->partition = t->id;
+	kv->pos = rd_kafka_topic_partition_list_new(8);
+	kv->committed = rd_kafka_topic_partition_list_new(8);
+	if (ensure_topic(t, err, errlen))
+		return -1;
+
+	int64_t started = worker_now_ms(), lo = 0, hi = 0;
+	struct rlog l = {.begin = -1};
+	if (read_changelog(t, &l, &lo, &hi, err, errlen)) {
+		rlog_free(&l);
+		return -1;
+	}
+	struct sluice_record *recs = calloc(l.n + 1, sizeof(*recs));
+	if (!recs)
+		abort();
+	for (size_t i = 0; i < l.n; i++)
+		recs[i] = (struct sluice_record){
+			.key = l.v[i].key,
+			.key_len = l.v[i].key_len,
+			.value = l.v[i].value,
+			.value_len = l.v[i].value_len,
+			.headers = l.v[i].h,
+			.header_count = l.v[i].hn,
+		};
+	char what[400];
+	snprintf(what, sizeof(what),
+		 "state changelog of connector %s task %d ('%s' partition %d)",
+		 c->cfg->name, t->id, kv->topic, kv->partition);
+	struct state_replay_info info;
+	int rc = state_replay(recs, l.n, lo > 0, what, &kv->store, &info, err,
+			      errlen);
+	free(recs);
+	size_t read = l.n, peak = l.max_bytes;
+	rlog_free(&l);
+	if (rc)
+		return -1;
+	rd_kafka_topic_partition_list_destroy(kv->committed);
+	kv->committed = parse_positions(info.position, t->who);
+	log_msg(SLUICE_LOG_INFO, t->who,
+		"state restored: %zu keys, %zu bytes, from %s offsets "
+		"%lld..%lld (%zu records replayed%s, %zu keys rolled back to "
+		"the last marker, at most %zu bytes held) in %lld ms; inputs "
+		"resume at %s",
+		state_store_count(&kv->store), state_store_bytes(&kv->store),
+		kv->topic, (long long)lo, (long long)hi, read - info.start,
+		info.from_snapshot ? " from a snapshot" : "", info.after_marker,
+		peak, (long long)(worker_now_ms() - started),
+		info.position ? info.position : "the group's offsets");
+	if (kv->store.max_bytes > 0 &&
+	    state_store_bytes(&kv->store) > (size_t)kv->store.max_bytes)
+		log_msg(SLUICE_LOG_WARN, t->who,
+			"the restored state (%zu bytes) is over "
+			"state.max.bytes (%lld): puts that grow it will fail",
+			state_store_bytes(&kv->store),
+			(long long)kv->store.max_bytes);
+	free(info.position);
+	return 0;
+}
+
+void task_state_free(struct sluice_task *t)
+{
+	struct task_kv *kv = t->kv;
+	if (!kv)
+		return;
+	state_store_free(&kv->store);
+	kv_map_free(&kv->dirty);
+	kv_map_free(&kv->journal);
+	if (kv->pos)
+		rd_kafka_topic_partition_list_destroy(kv->pos);
+	if (kv->committed)
+		rd_kafka_topic_partition_list_destroy(kv->committed);
+	free(kv->out_partitions);
+	free(kv);
+	t->kv = NULL;
+}
+
+/* ---- host functions ---- */
+
+static int not_stateful(struct sluice_task *t, const char *fn)
+{
+	snprintf(t->call_error, sizeof(t->call_error),
+		 "%s: plugin '%s' is not stateful (its descriptor does not "
+		 "set SLUICE_PLUGIN_STATEFUL)",
+		 fn, t->conn->plugin->name);
+	return -1;
+}
+
+const void *task_state_get(struct sluice_task *t, const void *key,
+			   size_t key_len, size_t *value_len)
+{
+	if (!t->kv || t->stage_plugin) {
+		not_stateful(t, "state_get");
+		return NULL;
+	}
+	return state_store_get(&t->kv->store, key, key_len, value_len);
+}
+
+/* Remembers a key's value before the first write of this call. */
+static void journal(struct task_kv *kv, const void *key, size_t key_len)
+{
+	if (kv_map_find(&kv->journal, key, key_len))
+		return;
+	size_t n = 0;
+	const void *v = state_store_get(&kv->store, key, key_len, &n);
+	kv_map_set(&kv->journal, key, key_len, v, n, v != NULL);
+}
+
+int task_state_put(struct sluice_task *t, const void *key, size_t key_len,
+		   const void *value, size_t value_len)
+{
+	struct task_kv *kv = t->kv;
+	if (!kv || t->stage_plugin)
+		return not_stateful(t, "state_put");
+	if (state_check_key(key, key_len, t->call_error, sizeof(t->call_error)))
+		return -1;
+	/* Journal first: a refused put changes nothing, and the journal
+	 * entry then just says "unchanged". */
+	journal(kv, key, key_len);
+	return state_store_put(&kv->store, key, key_len, value, value_len,
+			       t->call_error, sizeof(t->call_error));
+}
+
+int task_state_delete(struct sluice_task *t, const void *key, size_t key_len)
+{
+	struct task_kv *kv = t->kv;
+	if (!kv || t->stage_plugin)
+		return not_stateful(t, "state_delete");
+	if (state_check_key(key, key_len, t->call_error, sizeof(t->call_error)))
+		return -1;
+	journal(kv, key, key_len);
+	return state_store_delete(&kv->store, key, key_len, t->call_error,
+				  sizeof(t->call_error));
+}
+
+struct foreach_ctx {
+	int (*fn)(void *ctx, const void *key, size_t key_len, const void *value,
+		  size_t value_len);
+	void *ctx;
+};
+
+static int foreach_one(void *p, const struct kv_slot *s)
+{
+	const struct foreach_ctx *f = p;
+	return f->fn(f->ctx, s->key, s->key_len, s->value, s->value_len);
+}
+
+int task_state_foreach(struct sluice_task *t,
+		       int (*fn)(void *ctx, const void *key, size_t key_len,
+				 const void *value, size_t value_len),
+		       void *ctx)
+{
+	if (!t->kv || t->stage_plugin)
+		return not_stateful(t, "state_foreach");
+	struct foreach_ctx f = {fn, ctx};
+	return kv_map_foreach(&t->kv->store.map, foreach_one, &f);
+}
+
+/* ---- the changelog ---- */
+
+/* Appends one record to the task's changelog partition. prev: the value
+ * as of the last marker; prev_state 1 present, 0 absent, -1 no header. */
+static int changelog_append(struct sluice_task *t, const void *key,
+			    size_t key_len, const void *value, size_t value_len,
+			    const void *prev, size_t prev_len, int prev_state,
+			    const char *position)
+{
+	struct task_kv *kv = t->kv;
+	struct staged_record r = {
+		.partition = kv->partition,
+		.key = (void *)key,
+		.key_len = key_len,
+		.value = value ? dup_n(value, value_len) : NULL,
+		.value_len = value ? value_len : 0,
+	};
+	if (prev_state >= 0 || position) {
+		r.headers = rd_kafka_headers_new(2);
+		if (prev_state > 0)
+			rd_kafka_header_add(r.headers, STATE_HDR_PREV, -1,
+					    prev ? prev : "",
+					    (ssize_t)prev_len);
+		else if (prev_state == 0)
+			rd_kafka_header_add(r.headers, STATE_HDR_PREV_ABSENT,
+					    -1, "1", 1);
+		if (position)
+			rd_kafka_header_add(r.headers, STATE_HDR_POSITION, -1,
+					    position, -1);
+	}
+	if (task_produce(t, kv->topic, &r, OPAQUE_UNTRACKED)) {
+		free(r.value);
+		if (r.headers)
+			rd_kafka_headers_destroy(r.headers);
+		return -1;
+	}
+	return 0;
+}
+
+struct end_ctx {
+	struct sluice_task *t;
+	int ok;
+	int rc;
+};
+
+static int end_one(void *p, const struct kv_slot *j)
+{
+	struct end_ctx *e = p;
+	struct task_kv *kv = e->t->kv;
+	if (!e->ok) {
+		/* Undo: back to the value before the call. */
+		if (j->present)
+			kv_map_set(&kv->store.map, j->key, j->key_len, j->value,
+				   j->value_len, 1);
+		else
+			kv_map_remove(&kv->store.map, j->key, j->key_len);
+		return 0;
+	}
+	size_t n = 0;
+	const void *now = state_store_get(&kv->store, j->key, j->key_len, &n);
+	if ((now != NULL) == j->present &&
+	    (!now || (n == j->value_len && !memcmp(now, j->value, n))))
+		return 0; /* unchanged */
+	const struct kv_slot *d = kv_map_find(&kv->dirty, j->key, j->key_len);
+	if (!d) {
+		kv_map_set(&kv->dirty, j->key, j->key_len, j->value,
+			   j->value_len, j->present);
+		d = kv_map_find(&kv->dirty, j->key, j->key_len);
+	}
+	kv->since_snapshot += (int64_t)(j->key_len + n + d->value_len);
+	kv->changed = 1;
+	if (changelog_append(e->t, j->key, j->key_len, now, n, d->value,
+			     d->value_len, d->present, NULL))
+		return e->rc = -1;
+	return 0;
+}
+
+/* The end of a plugin callback: its writes go to the changelog (ok), or
+ * are undone. 0, or -1 when the task must stop. */
+static int end_call(struct sluice_task *t, int ok)
+{
+	struct task_kv *kv = t->kv;
+	struct end_ctx e = {t, ok, 0};
+	kv_map_foreach(&kv->journal, end_one, &e);
+	kv_map_clear(&kv->journal);
+	return e.rc;
+}
+
+/* Waits until Kafka acknowledged every record the task produced. 0, or
+ * -1: a record was refused (the task failed) or the wait timed out. */
+static int wait_acked(struct sluice_task *t)
+{
+	int64_t deadline =
+		worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms;
+	while (rd_kafka_outq_len(t->producer) > 0 && !t->delivery_failed &&
+	       worker_now_ms() < deadline)
+		rd_kafka_poll(t->producer, 20);
+	if (t->delivery_failed) {
+		task_fail(t, "%s", t->delivery_error);
+		return -1;
+	}
+	if (rd_kafka_outq_len(t->producer) > 0) {
+		log_msg(SLUICE_LOG_WARN, t->who,
+			"state: records still unacknowledged after %lld ms; "
+			"no position marker this time",
+			(long long)
+				t->conn->w->setup->worker.shutdown_timeout_ms);
+		return -1;
+	}
+	return 0;
+}
+
+struct snap_ctx {
+	struct sluice_task *t;
+	int rc;
+};
+
+static int snap_one(void *p, const struct kv_slot *s)
+{
+	struct snap_ctx *c = p;
+	if (changelog_append(c->t, s->key, s->key_len, s->value, s->value_len,
+			     s->value, s->value_len, 1, NULL))
+		return c->rc = -1;
+	return 0;
+}
+
+/* Right after a marker: every live entry between a begin and an end, so
+ * that a restore may start there and the log before it may go. */
+static int write_snapshot(struct sluice_task *t, const char *position)
+{
+	struct task_kv *kv = t->kv;
+	char id[64];
+	snprintf(id, sizeof(id), "%lld-%llu", (long long)time(NULL),
+		 (unsigned long long)++kv->snapshots);
+	if (changelog_append(t, KEY(STATE_KEY_SNAP_BEGIN), id, strlen(id), NULL,
+			     0, -1, position))
+		return -1;
+	struct snap_ctx c = {t, 0};
+	kv_map_foreach(&kv->store.map, snap_one, &c);
+	if (c.rc || changelog_append(t, KEY(STATE_KEY_SNAP_END), id, strlen(id),
+				     NULL, 0, -1, NULL))
+		return -1;
+	log_msg(SLUICE_LOG_DEBUG, t->who,
+		"state: snapshot %s of %zu keys (%zu bytes) after %lld "
+		"changelog bytes",
+		id, state_store_count(&kv->store),
+		state_store_bytes(&kv->store), (long long)kv->since_snapshot);
+	kv->since_snapshot = 0;
+	return 0;
+}
+
+/* The commit barrier: everything produced so far acknowledged, then the
+ * marker, then the same offsets to the group; a new epoch begins. 0, or
+ * -1 (no marker written; the task failed if Kafka refused a record). */
+static int checkpoint(struct sluice_task *t)
+{
+	struct task_kv *kv = t->kv;
+	if (wait_acked(t))
+		return -1;
+	char *json = positions_json(kv->pos);
+	if (changelog_append(t, KEY(STATE_KEY_POSITION), json, strlen(json),
+			     NULL, 0, -1, NULL) ||
+	    wait_acked(t)) {
+		free(json);
+		return -1;
+	}
+	rd_kafka_topic_partition_list_t *c =
+		rd_kafka_topic_partition_list_new(kv->pos->cnt);
+	for (int i = 0; i < kv->pos->cnt; i++)
+		if (kv->pos->elems[i].offset >= 0)
+			rd_kafka_topic_partition_list_add(
+				c, kv->pos->elems[i].topic,
+				kv->pos->elems[i].partition)
+				->offset = kv->pos->elems[i].offset;
+	/* The marker is what counts; the group's offsets show the lag. */
+	task_commit(t, c);
+	rd_kafka_topic_partition_list_destroy(kv->committed);
+	kv->committed = c;
+	kv_map_clear(&kv->dirty);
+	kv->changed = 0;
+	kv->markers++;
+	log_msg(SLUICE_LOG_DEBUG, t->who, "state: marker %s", json);
+	int rc = 0;
+	if (kv->since_snapshot > t->conn->cfg->state.snapshot_bytes)
+		rc = write_snapshot(t, json);
+	free(json);
+	return rc;
+}
+
+/* ---- input partitions by number ---- */
+
+static rd_kafka_topic_partition_t *
+find_part(const rd_kafka_topic_partition_list_t *l, const char *topic,
+	  int32_t partition)
+{
+	return rd_kafka_topic_partition_list_find(l, topic, partition);
+}
+
+/* Task i of n reads partition p of every input topic when p % n == i,
+ * from the marker's offset, else the group's, else auto.offset.reset. */
+static int assign_inputs(struct sluice_task *t)
+{
+	struct task_kv *kv = t->kv;
+	const struct connector_config *cfg = t->conn->cfg;
+	int n = t->conn->tasks_n;
+	rd_kafka_topic_partition_list_t *a =
+		rd_kafka_topic_partition_list_new(8);
+	for (size_t i = 0; i < cfg->topics_n; i++) {
+		rd_kafka_topic_t *rkt =
+			rd_kafka_topic_new(t->consumer, cfg->topics[i], NULL);
+		const struct rd_kafka_metadata *md = NULL;
+		int parts = -1;
+		for (int tries = 0; parts < 0 && tries < 10; tries++) {
+			if (atomic_load(&t->stop))
+				break;
+			if (!rd_kafka_metadata(t->consumer, 0, rkt, &md,
+					       5000)) {
+				if (md->topic_cnt == 1 && !md->topics[0].err)
+					parts = md->topics[0].partition_cnt;
+				rd_kafka_metadata_destroy(md);
+			}
+		}
+		rd_kafka_topic_destroy(rkt);
+		if (parts < 0) {
+			task_fail(t, "input topic '%s': no metadata",
+				  cfg->topics[i]);
+			rd_kafka_topic_partition_list_destroy(a);
+			return -1;
+		}
+		for (int p = 0; p < parts; p++)
+			if (p % n == t->id)
+				rd_kafka_topic_partition_list_add(
+					a, cfg->topics[i], p)
+					->offset = RD_KAFKA_OFFSET_INVALID;
+	}
+	rd_kafka_topic_partition_list_t *g =
+		rd_kafka_topic_partition_list_copy(a);
+	if (g->cnt && rd_kafka_committed(t->consumer, g, 10000))
+		log_msg(SLUICE_LOG_WARN, t->who,
+			"state: the group's committed offsets are unknown");
+	for (int i = 0; i < a->cnt; i++) {
+		rd_kafka_topic_partition_t *e = &a->elems[i];
+		const rd_kafka_topic_partition_t *m =
+			find_part(kv->committed, e->topic, e->partition);
+		if (m && m->offset >= 0)
+			e->offset = m->offset;
+		else if (g->elems[i].offset >= 0)
+			e->offset = g->elems[i].offset;
+	}
+	rd_kafka_topic_partition_list_destroy(g);
+	rd_kafka_topic_partition_list_destroy(kv->pos);
+	kv->pos = rd_kafka_topic_partition_list_copy(a);
+	/* Unknown ones start where auto.offset.reset says. */
+	for (int i = 0; i < a->cnt; i++)
+		if (a->elems[i].offset < 0)
+			a->elems[i].offset = RD_KAFKA_OFFSET_STORED;
+	rd_kafka_resp_err_t e = rd_kafka_assign(t->consumer, a);
+	if (e) {
+		task_fail(t, "assign: %s", rd_kafka_err2str(e));
+		rd_kafka_topic_partition_list_destroy(a);
+		return -1;
+	}
+	t->assigned_once = 1;
+	log_msg(SLUICE_LOG_INFO, t->who,
+		"assigned %d partition%s (partition %% %d == %d)", a->cnt,
+		a->cnt == 1 ? "" : "s", n, t->id);
+	const struct sluice_plugin *p = t->conn->plugin;
+	int rc = 0;
+	if (p->assign) {
+		struct sluice_partition *pp =
+			calloc((size_t)a->cnt + 1, sizeof(*pp));
+		if (!pp)
+			abort();
+		for (int i = 0; i < a->cnt; i++)
+			pp[i] = (struct sluice_partition){
+				a->elems[i].topic, a->elems[i].partition,
+				kv->pos->elems[i].offset};
+		t->call_error[0] = '\0';
+		enum sluice_status st =
+			p->assign(t->state, t, pp, (size_t)a->cnt);
+		free(pp);
+		if (st == SLUICE_FATAL) {
+			end_call(t, 0);
+			task_fail(t, "assign failed: %s", t->call_error);
+			rc = -1;
+		} else {
+			rc = end_call(t, 1);
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(a);
+	return rc;
+}
+
+/* ---- the task loop ---- */
+
+static void lookup_partitions(struct sluice_task *t)
+{
+	const struct connector *c = t->conn;
+	struct task_kv *kv = t->kv;
+	kv->out_partitions = calloc((size_t)c->outputs_n + 1, sizeof(int));
+	if (!kv->out_partitions)
+		abort();
+	for (int i = 0; i < c->outputs_n; i++) {
+		rd_kafka_topic_t *rkt = rd_kafka_topic_new(
+			t->producer, c->output_topics[i], NULL);
+		const struct rd_kafka_metadata *md;
+		if (!rd_kafka_metadata(t->producer, 0, rkt, &md, 5000)) {
+			if (md->topic_cnt == 1 && !md->topics[0].err)
+				kv->out_partitions[i] =
+					md->topics[0].partition_cnt;
+			rd_kafka_metadata_destroy(md);
+		}
+		rd_kafka_topic_destroy(rkt);
+	}
+}
+
+/* One input record: the plugin (retried as asked), its writes to the
+ * changelog, its emits to the producer, the position past it. */
+static int process_one(struct sluice_task *t, const rd_kafka_message_t *m)
+{
+	struct task_kv *kv = t->kv;
+	const struct sluice_plugin *p = t->conn->plugin;
+	struct sluice_record in;
+	task_record_from_message(m, &in, kv->hdrs, HEADERS_MAX);
+	size_t idx = tracker_get(&t->trackers, in.topic, in.partition);
+	uint64_t seq = tracker_push(&t->trackers, idx, in.offset, NULL, 1);
+	void *ref = tracker_ref(idx, seq);
+	atomic_fetch_add(&t->counters.in, 1);
+	int attempt = 0, rc = 0;
+	int64_t first = 0;
+	for (;;) {
+		t->call_error[0] = '\0';
+		t->staging_open = 1;
+		enum sluice_status st = p->process(t->state, t, &in);
+		t->staging_open = 0;
+		if (st == SLUICE_OK)
+			break;
+		task_staged_clear(t);
+		end_call(t, 0);
+		if (st == SLUICE_REJECT) {
+			rc = task_reject_record(t, &in, "process",
+						t->call_error[0] ? t->call_error
+								 : "rejected");
+			goto done;
+		}
+		if (st != SLUICE_RETRY) {
+			task_fail(t, "process failed on %s[%d]@%lld: %s",
+				  in.topic, in.partition, (long long)in.offset,
+				  t->call_error);
+			rc = -1;
+			goto release;
+		}
+		if (attempt++ == 0)
+			first = worker_now_ms();
+		if (task_retry_wait(t, attempt, first, "process")) {
+			rc = -1;
+			goto release;
+		}
+	}
+	rc = end_call(t, 1);
+	for (size_t i = 0; i < t->staged_n && rc == 0; i++) {
+		struct staged_record *r = &t->staged[i];
+		int np = kv->out_partitions[r->output];
+		if (r->partition < 0 && !r->key && np > 0)
+			r->partition = in.partition % np;
+		tracker_add_pending(&t->trackers, idx, 1);
+		atomic_fetch_add(&t->by_output[r->output], 1);
+		rc = task_produce(t, t->conn->output_topics[r->output], r, ref);
+	}
+	task_staged_clear(t);
+done:
+	if (rc == 0) {
+		rd_kafka_topic_partition_t *e =
+			find_part(kv->pos, in.topic, in.partition);
+		if (!e) {
+			e = rd_kafka_topic_partition_list_add(kv->pos, in.topic,
+							      in.partition);
+		}
+		e->offset = in.offset + 1;
+		kv->changed = 1;
+	}
+release:
+	if (rc == 0)
+		tracker_ack(&t->trackers, ref);
+	return rc;
+}
+
+static int run_tick(struct sluice_task *t)
+{
+	const struct sluice_plugin *p = t->conn->plugin;
+	t->call_error[0] = '\0';
+	t->staging_open = 1;
+	enum sluice_status st =
+		p->tick(t->state, t, (int64_t)time(NULL) * 1000);
+	t->staging_open = 0;
+	if (st == SLUICE_FATAL) {
+		task_staged_clear(t);
+		end_call(t, 0);
+		task_fail(t, "tick failed: %s", t->call_error);
+		return -1;
+	}
+	int rc = end_call(t, st == SLUICE_OK);
+	for (size_t i = 0; i < t->staged_n && !rc; i++)
+		rc = task_produce(t,
+				  t->conn->output_topics[t->staged[i].output],
+				  &t->staged[i], OPAQUE_UNTRACKED);
+	task_staged_clear(t);
+	return rc;
+}
+
+/* For triggered runs: the offset committed with the last marker. A
+ * partition with nothing to read counts as done at its end. */
+static int64_t state_committed(struct sluice_task *t, const char *topic,
+			       int32_t partition)
+{
+	const rd_kafka_topic_partition_t *e =
+		find_part(t->kv->committed, topic, partition);
+	if (e && e->offset >= 0)
+		return e->offset;
+	int64_t lo, hi;
+	if (!rd_kafka_get_watermark_offsets(t->consumer, topic, partition, &lo,
+					    &hi) &&
+	    lo == hi)
+		return hi;
+	return -1;
+}
+
+void *task_state_main(void *arg)
+{
+	struct sluice_task *t = arg;
+	struct task_kv *kv = t->kv;
+	const struct sluice_plugin *p = t->conn->plugin;
+	int64_t interval = t->conn->cfg->state.commit_interval_ms;
+	int64_t next_marker = worker_now_ms() + interval;
+	int64_t next_tick = worker_now_ms() + 1000;
+	int finished = 0, failed = 0;
+	lookup_partitions(t);
+	/* What open() wrote belongs to the first epoch. */
+	if (end_call(t, 1) || assign_inputs(t))
+		failed = 1;
+	while (!failed && !atomic_load(&t->stop) &&
+	       atomic_load(&t->state_) == TASK_RUNNING) {
+		if (t->delivery_failed) {
+			task_fail(t, "%s", t->delivery_error);
+			break;
+		}
+		rd_kafka_poll(t->producer, 0);
+		if (t->trackers.pending_total >= INFLIGHT_MAX) {
+			rd_kafka_poll(t->producer, 50);
+			continue;
+		}
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 50);
+		if (m) {
+			int rc = 0;
+			if (!m->err)
+				rc = process_one(t, m);
+			else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				log_msg(SLUICE_LOG_WARN, t->who, "consume: %s",
+					rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			if (rc)
+				break;
+		}
+		int64_t now = worker_now_ms();
+		if (now >= next_marker) {
+			if (kv->changed && checkpoint(t) &&
+			    atomic_load(&t->state_) != TASK_RUNNING)
+				break;
+			task_update_lag(t);
+			next_marker = worker_now_ms() + interval;
+		}
+		if (p->tick && now >= next_tick) {
+			next_tick = now + 1000;
+			if (run_tick(t))
+				break;
+		}
+		if (!atomic_load(&t->trigger_done) &&
+		    t->trackers.pending_total == 0 && trigger_consumed_all(t)) {
+			if (!kv->changed || !checkpoint(t))
+				atomic_store(&t->trigger_done,
+					     trigger_committed_all(
+						     t, state_committed));
+		}
+		if (atomic_load(&t->trigger_done) && trigger_siblings_done(t)) {
+			finished = 1;
+			break;
+		}
+	}
+	if (finished && p->tick)
+		run_tick(t);
+	/* The final marker: only from a task that did not fail, whose
+	 * store matches its positions. */
+	if (atomic_load(&t->state_) == TASK_RUNNING && kv->changed)
+		checkpoint(t);
+	task_leave_group(t);
+	rd_kafka_flush(t->producer, 1000);
+	if (atomic_load(&t->state_) == TASK_RUNNING)
+		atomic_store(&t->state_,
+			     finished ? TASK_FINISHED : TASK_STOPPED);
+	log_msg(SLUICE_LOG_DEBUG, t->who,
+		"state: %llu markers, %llu snapshots, %zu keys",
+		(unsigned long long)kv->markers,
+		(unsigned long long)kv->snapshots,
+		state_store_count(&kv->store));
+	return NULL;
+}
