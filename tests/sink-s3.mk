@@ -24,6 +24,7 @@ check_PROGRAMS += tests/test_sink_s3_batch
 TESTS += tests/test_sink_s3_batch
 UNIT_TESTS += tests/test_sink_s3_batch
 tests_test_sink_s3_batch_SOURCES = tests/test_sink_s3_batch.c \
+	tests/sink-s3/snapshot_scenario.h \
 	tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h $(sink_s3_sources)
 tests_test_sink_s3_batch_CPPFLAGS = $(sink_s3_test_cppflags)
 tests_test_sink_s3_batch_CFLAGS = $(sink_s3_test_cflags)
@@ -33,6 +34,7 @@ tests_test_sink_s3_batch_LDADD = $(sink_s3_test_libs) -lm
 check_PROGRAMS += tests/test_sink_s3_s3
 TESTS += tests/test_sink_s3_s3
 tests_test_sink_s3_s3_SOURCES = tests/test_sink_s3_s3.c \
+	tests/sink-s3/snapshot_scenario.h \
 	tests/sink_s3_env.c tests/sink_s3_env.h \
 	tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h $(sink_s3_sources)
 tests_test_sink_s3_s3_CPPFLAGS = $(sink_s3_test_cppflags)

@@ -804,6 +804,47 @@ START_TEST(snapshot_latest_per_key)
 }
 END_TEST
 
+#include "sink-s3/snapshot_scenario.h"
+
+START_TEST(snapshot_restart_and_prune_gzip)
+{
+	snapshot_scenario(sink_new, "gzip");
+}
+END_TEST
+
+START_TEST(snapshot_restart_and_prune_plain)
+{
+	snapshot_scenario(sink_new, "none");
+}
+END_TEST
+
+/* The tables' memory bound: a clear failure, not growth. */
+START_TEST(snapshot_max_bytes)
+{
+	const char *kv[] = {"mode", "snapshot", "snapshot.max.bytes", "4KiB",
+			    NULL};
+	m = sink_new(kv);
+	open_ok(m, 1);
+	static struct sluice_record r[100];
+	static char vals[100][64], keys[100][16];
+	for (int i = 0; i < 100; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		snprintf(vals[i], sizeof(vals[i]), "{\"k\":%d,\"pad\":\"%s\"}",
+			 i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		r[i] = rec(0, i, vals[i]);
+		r[i].key = keys[i];
+		r[i].key_len = strlen(keys[i]);
+	}
+	ck_assert_int_eq(mock_host_put(m, r, 100), SLUICE_FATAL);
+	const char *e = mock_host_error(m);
+	ck_assert_msg(strstr(e, "snapshot.max.bytes (4096)") &&
+			      strstr(e, "table events") &&
+			      strstr(e, "events[0]@"),
+		      "message: %s", e);
+	ck_assert_int_eq(mock_host_misuse(m), 0);
+}
+END_TEST
+
 static const char *open_error(const char *const *kv)
 {
 	static char msg[1024];
@@ -858,6 +899,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, memory_budget_256_partitions);
 	tcase_add_test(tc, revoke_drops_open_batches);
 	tcase_add_test(tc, snapshot_latest_per_key);
+	tcase_add_test(tc, snapshot_restart_and_prune_gzip);
+	tcase_add_test(tc, snapshot_restart_and_prune_plain);
+	tcase_add_test(tc, snapshot_max_bytes);
 	tcase_add_test(tc, bad_configurations);
 	suite_add_tcase(s, tc);
 	return s;

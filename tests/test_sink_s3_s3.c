@@ -610,7 +610,7 @@ START_TEST(snapshot_on_s3)
 		r[i].key_len = strlen(keys[i]);
 	}
 	ck_assert_int_eq(mock_host_put(m, r, 300), SLUICE_OK);
-	ck_assert_int_eq(flush1(m, 300, 1), SLUICE_OFFSET_NONE);
+	ck_assert_int_eq(flush1(m, 300, 1), 300);
 	char key[600];
 	snprintf(key, sizeof(key), "%s/events/_latest", prefix);
 	size_t len;
@@ -633,6 +633,52 @@ START_TEST(snapshot_on_s3)
 }
 END_TEST
 
+#include "sink-s3/snapshot_scenario.h"
+
+static struct mock_host *snap_sink(const char *const *kv)
+{
+	return sink_new(NULL, "gold", kv);
+}
+
+START_TEST(snapshot_restart_and_prune_s3)
+{
+	snapshot_scenario(snap_sink, "none");
+}
+END_TEST
+
+START_TEST(snapshot_restart_and_prune_s3_gzip)
+{
+	snapshot_scenario(snap_sink, "gzip");
+}
+END_TEST
+
+/* The same against a file:// directory, through the same test program
+ * (the layout a user without S3 gets). */
+static char file_root[PATH_MAX];
+
+static struct mock_host *snap_file_sink(const char *const *kv)
+{
+	struct mock_host *h = mock_host_new(sluice_plugin_entry());
+	char target[PATH_MAX + 16];
+	snprintf(target, sizeof(target), "file://%s", file_root);
+	mock_host_set(h, "target", target);
+	mock_host_set(h, "prefix", "lake");
+	for (; kv && kv[0]; kv += 2)
+		mock_host_set(h, kv[0], kv[1]);
+	return h;
+}
+
+START_TEST(snapshot_restart_and_prune_file)
+{
+	snprintf(file_root, sizeof(file_root), "/tmp/sluice-snapfile-%d",
+		 (int)getpid());
+	snapshot_scenario(snap_file_sink, "none");
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", file_root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sink-s3 against radosgw");
@@ -649,6 +695,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, slowdown_storm_and_outage);
 	tcase_add_test(tc, memory_budget_256_partitions);
 	tcase_add_test(tc, snapshot_on_s3);
+	tcase_add_test(tc, snapshot_restart_and_prune_s3);
+	tcase_add_test(tc, snapshot_restart_and_prune_s3_gzip);
+	tcase_add_test(tc, snapshot_restart_and_prune_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

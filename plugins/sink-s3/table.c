@@ -549,10 +549,9 @@ static int sum_of(const char *key, unsigned long long *sum)
 	base = base ? base + 1 : key;
 	if (strncmp(base, "snapshot-", 9))
 		return -1;
-	const char *dot = strchr(base, '.');
 	const char *dash = strrchr(base, '-');
-	if (!dash || dash < base + 9 || (dot && dot < dash) ||
-	    strspn(dash + 1, "0123456789") != 20)
+	if (!dash || dash < base + 9 || strspn(dash + 1, "0123456789") != 20 ||
+	    (dash[21] && dash[21] != '.'))
 		return -1;
 	*sum = strtoull(dash + 1, NULL, 10);
 	return 0;
