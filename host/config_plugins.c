@@ -10,8 +10,9 @@
  *     `outputs` do not both map the default output, and every declared
  *     output is mapped: an unmapped output would drop records silently;
  *   - `config:` against the plugin's option table (fills c->opts);
- *   - each `transforms:` item names a transform plugin and its `config:`
- *     fits that plugin's table (fills t->opts).
+ *   - each `transforms:` item names a transform plugin with one output
+ *     and no state, and its `config:` fits that plugin's table (fills
+ *     t->opts; problems are named "transforms[N].config...").
  */
 #include "config.h"
 
@@ -229,6 +230,52 @@ static void check_outputs(struct connector_config *c,
 				  *decl, p->name);
 }
 
+/* A chain stage hands what it emits to the next stage: one output, and
+ * no state of its own (a stateful transform needs its input partitions
+ * and a changelog, which a stage inside another connector's task has
+ * not). */
+static int stage_fits(const struct transform_config *t,
+		      const struct connector_config *c, size_t i,
+		      const struct sluice_plugin *p, struct diags *d)
+{
+	size_t outs = count(outputs_of(p));
+	if (outs > 1) {
+		diags_add(d, c->file, t->line, t->col,
+			  "transforms[%zu].plugin: plugin '%s' declares %zu "
+			  "outputs; a chain stage has one (the next stage)",
+			  i, p->name, outs);
+		return 0;
+	}
+	if (loader_flags(p) & SLUICE_PLUGIN_STATEFUL) {
+		diags_add(d, c->file, t->line, t->col,
+			  "transforms[%zu].plugin: plugin '%s' is stateful; a "
+			  "chain stage must be stateless (run it as a "
+			  "connector of its own)",
+			  i, p->name);
+		return 0;
+	}
+	return 1;
+}
+
+/* The stage's options, with its problems named after the stage
+ * ("transforms[1].config.field: ...") and, when it has no `config:`,
+ * placed at its `plugin` value instead of nowhere. */
+static void stage_options(struct transform_config *t,
+			  const struct connector_config *c, size_t i,
+			  const struct sluice_plugin *p, struct diags *d)
+{
+	struct diags mine = {0};
+	options_parse(&t->opts, p->options, p->name, t->config, c->file, &mine);
+	for (size_t k = 0; k < mine.n; k++) {
+		const struct diag *g = &mine.v[k];
+		int at_stage = !g->line && !strncmp(g->msg, "config", 6);
+		diags_add(d, g->file, at_stage ? t->line : g->line,
+			  at_stage ? t->col : g->col, "transforms[%zu].%s", i,
+			  g->msg);
+	}
+	diags_free(&mine);
+}
+
 static void check_transforms(struct connector_config *c,
 			     const struct plugin_registry *reg, struct diags *d)
 {
@@ -237,12 +284,14 @@ static void check_transforms(struct connector_config *c,
 		char field[64];
 		snprintf(field, sizeof field, "transforms[%zu].plugin", i);
 		struct place at = {c->file, t->line, t->col, field};
-		const struct sluice_plugin *p = find_plugin(
-			reg, SLUICE_KIND_TRANSFORM, t->plugin, &at, d);
 		options_free(&t->opts);
-		if (p)
-			options_parse(&t->opts, p->options, p->name, t->config,
-				      c->file, d);
+		/* A stage without a plugin was reported when it was read. */
+		const struct sluice_plugin *p =
+			t->plugin ? find_plugin(reg, SLUICE_KIND_TRANSFORM,
+						t->plugin, &at, d)
+				  : NULL;
+		if (p && stage_fits(t, c, i, p, d))
+			stage_options(t, c, i, p, d);
 	}
 }
 

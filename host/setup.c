@@ -166,10 +166,11 @@ void setup_free(struct setup *s)
 	config_free_worker(&s->worker);
 }
 
-/* One plugin's check, on a throw-away task that offers the options. */
+/* One plugin's check, on a throw-away task that offers the options.
+ * Its refusal is placed at line:col (the plugin's name). */
 static int check_one(struct connector_config *cfg, const struct plugin *pl,
 		     const struct optset *opts, const char *what,
-		     unsigned flags, struct diags *d)
+		     unsigned flags, int line, int col, struct diags *d)
 {
 	plugin_check_fn check = loader_check_fn(pl->desc);
 	if (!check)
@@ -179,7 +180,7 @@ static int check_one(struct connector_config *cfg, const struct plugin *pl,
 	snprintf(t.who, sizeof(t.who), "%s", cfg->name);
 	if (check(&t, &task_host_api, flags) == SLUICE_OK)
 		return 0;
-	diags_add(d, cfg->file, cfg->plugin_line, cfg->plugin_col,
+	diags_add(d, cfg->file, line, col,
 		  "%s: plugin '%s' refuses this configuration: %s", what,
 		  pl->desc->name,
 		  t.call_error[0] ? t.call_error : "no reason given");
@@ -196,15 +197,19 @@ int setup_check(struct setup *s, int bounded, struct diags *d)
 			registry_find(&s->plugins, cfg->plugin);
 		if (!pl)
 			continue;
-		if (check_one(cfg, pl, &cfg->opts, "config", flags, d))
+		if (check_one(cfg, pl, &cfg->opts, "config", flags,
+			      cfg->plugin_line, cfg->plugin_col, d))
 			rc = -1;
 		for (size_t j = 0; j < cfg->transforms_n; j++) {
-			const struct plugin *tp = registry_find(
-				&s->plugins, cfg->transforms[j].plugin);
+			const struct transform_config *tc = &cfg->transforms[j];
+			const struct plugin *tp =
+				tc->plugin
+					? registry_find(&s->plugins, tc->plugin)
+					: NULL;
 			char what[40];
 			snprintf(what, sizeof(what), "transforms[%zu]", j);
-			if (tp && check_one(cfg, tp, &cfg->transforms[j].opts,
-					    what, 0, d))
+			if (tp && check_one(cfg, tp, &tc->opts, what, 0,
+					    tc->line, tc->col, d))
 				rc = -1;
 		}
 	}

@@ -42,8 +42,26 @@ tests/test_faker_resume.log: tests/test_faker_resume$(EXEEXT)
 	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
 	"$$tst" $(AM_TESTS_FD_REDIRECT)
 
+# The `transforms:` chain end to end (issue 3), in the same way.
+check_PROGRAMS += tests/test_chain
+tests_test_chain_SOURCES = tests/test_chain.c
+tests_test_chain_CFLAGS = $(test_cflags) \
+	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
+	-DRT_PLUGIN_DIR='"$(abs_top_builddir)/tests/rt/.libs"' \
+	-DTEST_PLUGIN_DIR='"$(abs_top_builddir)/tests/plugins/.libs"'
+tests_test_chain_LDADD = $(test_ldadd)
+
+tests/test_chain.log: tests/test_chain$(EXEEXT)
+	@p='tests/test_chain$(EXEEXT)'; \
+	b='tests/test_chain'; \
+	$(am__check_pre) $(LOG_DRIVER) --test-name "$$f" \
+	--log-file $$b.log --trs-file $$b.trs \
+	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
+	"$$tst" $(AM_TESTS_FD_REDIRECT)
+
 check-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT) \
 	plugins/source-faker/source-faker.la
 	$(MAKE) $(AM_MAKEFLAGS) check \
-		TESTS="tests/test_runtime tests/test_faker_resume"
+		TESTS="tests/test_runtime tests/test_faker_resume \
+			tests/test_chain"
 .PHONY: check-integration
