@@ -119,68 +119,83 @@ static char *positions_json(const rd_kafka_topic_partition_list_t *l)
 
 /* ---- the changelog topic ---- */
 
+/* Partitions of a topic by the cluster's metadata (all topics: asking
+ * for one could auto-create it with the wrong count), -1 when missing,
+ * -2 when the cluster did not answer. */
+static int topic_partitions(rd_kafka_t *rk, const char *topic)
+{
+	const struct rd_kafka_metadata *md;
+	if (rd_kafka_metadata(rk, 1, NULL, &md, 10000))
+		return -2;
+	int have = -1;
+	for (int i = 0; i < md->topic_cnt; i++)
+		if (!strcmp(md->topics[i].topic, topic) && !md->topics[i].err)
+			have = md->topics[i].partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	return have;
+}
+
+/* A real cluster: compacted, so that it keeps the latest record per key
+ * (and the latest marker). */
+static void create_compacted(struct sluice_task *t, const char *topic,
+			     int partitions)
+{
+	char e[512];
+	rd_kafka_NewTopic_t *nt =
+		rd_kafka_NewTopic_new(topic, partitions, -1, e, sizeof(e));
+	if (!nt)
+		return;
+	rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+	rd_kafka_queue_t *q = rd_kafka_queue_new(t->producer);
+	rd_kafka_CreateTopics(t->producer, &nt, 1, NULL, q);
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+	const rd_kafka_CreateTopics_result_t *res =
+		ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+	size_t cnt = 0;
+	const rd_kafka_topic_result_t **tr =
+		res ? rd_kafka_CreateTopics_result_topics(res, &cnt) : NULL;
+	rd_kafka_resp_err_t te = cnt ? rd_kafka_topic_result_error(tr[0])
+				     : RD_KAFKA_RESP_ERR__TIMED_OUT;
+	if (te && te != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+		log_msg(SLUICE_LOG_WARN, t->who,
+			"could not create the state changelog '%s' (%s)", topic,
+			rd_kafka_err2str(te));
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_NewTopic_destroy(nt);
+}
+
 static int ensure_topic(struct sluice_task *t, char *err, size_t errlen)
 {
 	struct task_kv *kv = t->kv;
 	struct connector *c = t->conn;
 	int want = c->cfg->tasks_max;
-	if (c->w->embedded) {
+	int have = topic_partitions(t->producer, kv->topic);
+	if (have == -1) {
 		char e[512];
-		if (broker_create_topic(c->w->embedded, kv->topic, want, e,
-					sizeof(e)) < 0) {
+		if (!c->w->embedded)
+			create_compacted(t, kv->topic, want);
+		else if (broker_create_topic(c->w->embedded, kv->topic, want, e,
+					     sizeof(e)) < 0) {
 			snprintf(err, errlen, "state changelog '%s': %s",
 				 kv->topic, e);
 			return -1;
 		}
-	} else {
-		/* A real cluster: compacted, so that it keeps the latest
-		 * record per key (and the latest marker). */
-		char e[512];
-		rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(
-			kv->topic, want, -1, e, sizeof(e));
-		if (!nt) {
-			snprintf(err, errlen, "state changelog '%s': %s",
-				 kv->topic, e);
-			return -1;
-		}
-		rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
-		rd_kafka_queue_t *q = rd_kafka_queue_new(t->producer);
-		rd_kafka_CreateTopics(t->producer, &nt, 1, NULL, q);
-		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
-		const rd_kafka_CreateTopics_result_t *res =
-			ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
-		size_t cnt = 0;
-		const rd_kafka_topic_result_t **tr =
-			res ? rd_kafka_CreateTopics_result_topics(res, &cnt)
-			    : NULL;
-		rd_kafka_resp_err_t te =
-			cnt ? rd_kafka_topic_result_error(tr[0])
-			    : RD_KAFKA_RESP_ERR__TIMED_OUT;
-		if (te && te != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-			log_msg(SLUICE_LOG_WARN, t->who,
-				"could not create the state changelog '%s' "
-				"(%s); it must exist with at least %d "
-				"partitions, compacted",
-				kv->topic, rd_kafka_err2str(te), want);
-		if (ev)
-			rd_kafka_event_destroy(ev);
-		rd_kafka_queue_destroy(q);
-		rd_kafka_NewTopic_destroy(nt);
+		int64_t deadline = worker_now_ms() + 10000;
+		while ((have = topic_partitions(t->producer, kv->topic)) < 0 &&
+		       worker_now_ms() < deadline)
+			nanosleep(&(struct timespec){0, 100 * 1000000}, NULL);
 	}
-	rd_kafka_topic_t *rkt =
-		rd_kafka_topic_new(t->producer, kv->topic, NULL);
-	const struct rd_kafka_metadata *md;
-	int have = -1;
-	if (!rd_kafka_metadata(t->producer, 0, rkt, &md, 10000)) {
-		if (md->topic_cnt == 1 && !md->topics[0].err)
-			have = md->topics[0].partition_cnt;
-		rd_kafka_metadata_destroy(md);
-	}
-	rd_kafka_topic_destroy(rkt);
 	if (have < 0) {
 		snprintf(err, errlen,
-			 "state changelog '%s': no metadata within 10 s",
-			 kv->topic);
+			 "state changelog '%s' %s; create it with at least %d "
+			 "partitions (cleanup.policy=compact)",
+			 kv->topic,
+			 have == -2 ? "cannot be looked up (no metadata)"
+				    : "does not exist and could not be "
+				      "created",
+			 want);
 		return -1;
 	}
 	if (have <= t->id) {

@@ -63,5 +63,5 @@ check-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT) \
 	plugins/source-faker/source-faker.la
 	$(MAKE) $(AM_MAKEFLAGS) check \
 		TESTS="tests/test_runtime tests/test_faker_resume \
-			tests/test_chain"
+			tests/test_chain tests/test_state_rt"
 .PHONY: check-integration
