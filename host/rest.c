@@ -307,6 +307,39 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_msg(SLUICE_LOG_DEBUG, NULL, "rest: %s", buf);
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %XX in place like libmicrohttpd's own, except %00: a NUL would
+ * cut the path short ("/connectors/x%00/y" reading as /connectors/x), so
+ * it stays as written and matches no name. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	char *w = s;
+	for (const char *r = s; *r;) {
+		int hi, lo;
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
+		    (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 /* Splits "host:port" / "[v6]:port" and resolves it. */
 static struct addrinfo *resolve(const char *listen, char *err, size_t len)
 {
@@ -365,7 +398,8 @@ int rest_start(struct worker *w)
 		ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!r->d) {
 		log_msg(level, NULL,

@@ -59,9 +59,26 @@ tests/test_chain.log: tests/test_chain$(EXEEXT)
 	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
 	"$$tst" $(AM_TESTS_FD_REDIRECT)
 
+# The REST API and /metrics (issue 8): `sluice run` as a child, HTTP
+# through libcurl.
+check_PROGRAMS += tests/test_rest
+tests_test_rest_SOURCES = tests/test_rest.c
+tests_test_rest_CFLAGS = $(test_cflags) $(CURL_CFLAGS) \
+	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
+	-DRT_PLUGIN_DIR='"$(abs_top_builddir)/tests/rt/.libs"'
+tests_test_rest_LDADD = $(test_ldadd) $(CURL_LIBS) $(JSONC_LIBS) -lm
+
+tests/test_rest.log: tests/test_rest$(EXEEXT)
+	@p='tests/test_rest$(EXEEXT)'; \
+	b='tests/test_rest'; \
+	$(am__check_pre) $(LOG_DRIVER) --test-name "$$f" \
+	--log-file $$b.log --trs-file $$b.trs \
+	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
+	"$$tst" $(AM_TESTS_FD_REDIRECT)
+
 check-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT) \
 	plugins/source-faker/source-faker.la
 	$(MAKE) $(AM_MAKEFLAGS) check \
-		TESTS="tests/test_runtime tests/test_faker_resume \
+		TESTS="tests/test_runtime tests/test_faker_resume tests/test_rest \
 			tests/test_chain tests/test_state_rt"
 .PHONY: check-integration
