@@ -36,3 +36,4 @@ include tests/runtime-tests.mk
 include tests/sink-s3.mk
 include tests/bronze.mk
 include tests/state.mk
+include tests/gold.mk

@@ -1,0 +1,674 @@
+/*
+ * gold.c - the transform-gold plugin: its descriptor and option table,
+ * and the task. Silver transactions update daily_metrics and
+ * user_summary, silver items update product_summary; every update is
+ * emitted at once as a full-row upsert keyed by the group. All that is
+ * counted lives in the host's state store (rows.h, dedup.h, the
+ * watermark), so the store and the input position move together; after
+ * a restore every row is emitted once more (the first process or tick
+ * after open) so that upserts lost in a crash are made good. A
+ * transaction older than the watermark goes to "late" with the reason.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedup.h"
+#include "jbuf.h"
+#include "money.h"
+#include "rows.h"
+#include "sluice/plugin.h"
+
+/* Counters are summed here and handed to the host every this many
+ * records, and at every tick. */
+#define COUNTER_BATCH 1024
+/* Store keys are at most this long (the host's limit). */
+#define KEY_MAX 1024
+/* The watermark's store key: the latest event time seen, in us. */
+#define WATERMARK_KEY "w"
+
+enum gold_count {
+	COUNT_TX,
+	COUNT_TX_DUP,
+	COUNT_TX_LATE,
+	COUNT_ITEM,
+	COUNT_ITEM_DUP,
+	COUNT_TOMBSTONE,
+	COUNT_N
+};
+
+static const char *const count_labels[COUNT_N] = {
+	[COUNT_TX] = "input=\"transactions\",result=\"counted\"",
+	[COUNT_TX_DUP] = "input=\"transactions\",result=\"duplicate\"",
+	[COUNT_TX_LATE] = "input=\"transactions\",result=\"late\"",
+	[COUNT_ITEM] = "input=\"items\",result=\"counted\"",
+	[COUNT_ITEM_DUP] = "input=\"items\",result=\"duplicate\"",
+	[COUNT_TOMBSTONE] = "input=\"any\",result=\"tombstone\"",
+};
+
+struct gold {
+	const struct sluice_host *host;
+	const char *tx_topic, *items_topic; /* the host's, until close */
+	int64_t lateness_us;
+	int64_t max_event_us; /* the latest event time seen */
+	int have_max;
+	int reemit; /* every row is to be emitted once more */
+	struct gold_dedup tx, items;
+	json_tokener *tok;
+	struct jbuf key, val, enc;
+	struct gold_day day; /* large: kept here, not on the stack */
+	int64_t counts[COUNT_N];
+	unsigned pending;
+	int64_t reemitted; /* rows, for the counter */
+	struct sluice_task *task; /* for the re-emit callback */
+	enum sluice_status status; /* of the re-emit callback */
+};
+
+static const char *const outputs[] = {"daily_metrics", "user_summary",
+				      "product_summary", "late", NULL};
+
+static const struct sluice_option options[] = {
+	{"transactions.topic", SLUICE_OPT_STRING, "silver_transactions", 0,
+	 "1", "249", NULL,
+	 "input topic of silver transactions (transaction_id, amount, "
+	 "currency, timestamp, user_id)"},
+	{"items.topic", SLUICE_OPT_STRING, "silver_items", 0, "1", "249", NULL,
+	 "input topic of silver items (transaction_id, item_id, name, price, "
+	 "quantity, category)"},
+	{"allowed.lateness", SLUICE_OPT_DURATION, "1h", 0, "0ms", "365d", NULL,
+	 "how far behind the latest event time a transaction may be and "
+	 "still count; older ones go to the late output"},
+	{"dedup.window.count", SLUICE_OPT_INT, "100000", 0, "1", "10000000",
+	 NULL,
+	 "how many of the latest distinct transaction ids, and as many item "
+	 "lines, are remembered to drop repeats"},
+	{NULL, 0, NULL, 0, NULL, NULL, NULL, NULL},
+};
+
+static void gold_free(struct gold *g)
+{
+	if (!g)
+		return;
+	gold_dedup_free(&g->tx);
+	gold_dedup_free(&g->items);
+	if (g->tok)
+		json_tokener_free(g->tok);
+	jbuf_free(&g->key);
+	jbuf_free(&g->val);
+	jbuf_free(&g->enc);
+	free(g);
+}
+
+static enum sluice_status gold_check(struct sluice_task *t,
+				     const struct sluice_host *h,
+				     unsigned flags)
+{
+	(void)flags;
+	if (!strcmp(h->opt_string(t, "transactions.topic"),
+		    h->opt_string(t, "items.topic"))) {
+		h->set_error(t, "transactions.topic and items.topic are both "
+				"'%s': the record's topic tells them apart",
+			     h->opt_string(t, "items.topic"));
+		return SLUICE_FATAL;
+	}
+	return SLUICE_OK;
+}
+
+/* One store entry at open: dedup ids and the watermark. */
+static int restore_entry(void *ctx, const void *key, size_t key_len,
+			 const void *value, size_t value_len)
+{
+	struct gold *g = ctx;
+	char text[24];
+
+	if (gold_dedup_collect(&g->tx, key, key_len, value, value_len) ||
+	    gold_dedup_collect(&g->items, key, key_len, value, value_len))
+		return -1;
+	if (key_len != 1 || memcmp(key, WATERMARK_KEY, 1))
+		return 0;
+	if (value_len == 0 || value_len >= sizeof text)
+		return -1;
+	memcpy(text, value, value_len);
+	text[value_len] = '\0';
+	g->max_event_us = strtoll(text, NULL, 10);
+	g->have_max = 1;
+	return 0;
+}
+
+static enum sluice_status gold_open(struct sluice_task *t,
+				    const struct sluice_host *h, void **state)
+{
+	struct gold *g = calloc(1, sizeof *g);
+	size_t window;
+
+	if (!g) {
+		h->set_error(t, "out of memory");
+		return SLUICE_FATAL;
+	}
+	g->host = h;
+	if (h->task_count(t) > 1) {
+		h->set_error(t, "tasks.max is %d: transform-gold keeps each "
+				"table whole in one task's store, so it runs "
+				"as one task",
+			     h->task_count(t));
+		goto fail;
+	}
+	if (gold_check(t, h, 0) != SLUICE_OK)
+		goto fail;
+	g->tx_topic = h->opt_string(t, "transactions.topic");
+	g->items_topic = h->opt_string(t, "items.topic");
+	g->lateness_us = h->opt_duration_ms(t, "allowed.lateness") * 1000;
+	window = (size_t)h->opt_int(t, "dedup.window.count");
+	g->tok = json_tokener_new();
+	if (!g->tok || gold_dedup_init(&g->tx, 't', window) ||
+	    gold_dedup_init(&g->items, 'i', window)) {
+		h->set_error(t, "out of memory");
+		goto fail;
+	}
+	if (h->state_foreach(t, restore_entry, g)) {
+		h->set_error(t, "the state store holds an entry transform-gold "
+				"cannot read (or memory ran out)");
+		goto fail;
+	}
+	if (gold_dedup_restore(&g->tx, t, h) ||
+	    gold_dedup_restore(&g->items, t, h))
+		goto fail;
+	g->reemit = 1;
+	*state = g;
+	return SLUICE_OK;
+fail:
+	gold_free(g);
+	return SLUICE_FATAL;
+}
+
+static void flush_counts(struct gold *g, struct sluice_task *t)
+{
+	for (int c = 0; c < COUNT_N; c++)
+		if (g->counts[c]) {
+			g->host->counter_add(t, "gold_records_total",
+					     count_labels[c], g->counts[c]);
+			g->counts[c] = 0;
+		}
+	if (g->reemitted) {
+		g->host->counter_add(t, "gold_rows_reemitted_total", NULL,
+				     g->reemitted);
+		g->reemitted = 0;
+	}
+	g->pending = 0;
+}
+
+static void count(struct gold *g, struct sluice_task *t, enum gold_count c)
+{
+	g->counts[c]++;
+	if (++g->pending >= COUNTER_BATCH)
+		flush_counts(g, t);
+}
+
+/* key and val to output; FATAL when the host refuses. */
+static enum sluice_status emit_row(struct gold *g, struct sluice_task *t,
+				   const char *output, int64_t ts_ms)
+{
+	struct sluice_record r = {
+		.partition = -1,
+		.timestamp_ms = ts_ms,
+		.key = g->key.p,
+		.key_len = g->key.len,
+		.value = g->val.p,
+		.value_len = g->val.len,
+	};
+
+	if (g->key.oom || g->val.oom) {
+		g->host->set_error(t, "out of memory");
+		return SLUICE_FATAL;
+	}
+	return g->host->emit(t, output, &r) ? SLUICE_FATAL : SLUICE_OK;
+}
+
+/* One store entry after a restore: rows are emitted again. */
+static int reemit_entry(void *ctx, const void *key, size_t key_len,
+			const void *value, size_t value_len)
+{
+	struct gold *g = ctx;
+	struct gold_user u;
+	struct gold_product p;
+	const char *output;
+
+	if (!gold_day_from_key(&g->day, key, key_len)) {
+		if (gold_day_decode(&g->day, value, value_len))
+			goto corrupt;
+		gold_day_row(&g->key, &g->val, &g->day);
+		output = "daily_metrics";
+	} else if (!gold_user_from_key(&u, key, key_len)) {
+		if (gold_user_decode(&u, value, value_len))
+			goto corrupt;
+		gold_user_row(&g->key, &g->val, &u);
+		output = "user_summary";
+	} else if (!gold_product_from_key(&p, key, key_len)) {
+		if (gold_product_decode(&p, value, value_len))
+			goto corrupt;
+		gold_product_row(&g->key, &g->val, &p);
+		output = "product_summary";
+	} else {
+		return 0; /* dedup ids, the watermark */
+	}
+	g->status = emit_row(g, g->task, output, 0);
+	if (g->status != SLUICE_OK)
+		return -1;
+	g->reemitted++;
+	return 0;
+corrupt:
+	g->host->set_error(g->task, "state entry '%.*s' is not a gold row",
+			   (int)(key_len > 64 ? 64 : key_len),
+			   (const char *)key);
+	g->status = SLUICE_FATAL;
+	return -1;
+}
+
+static enum sluice_status reemit_all(struct gold *g, struct sluice_task *t)
+{
+	g->task = t;
+	g->status = SLUICE_OK;
+	if (g->host->state_foreach(t, reemit_entry, g))
+		return g->status;
+	g->reemit = 0;
+	return SLUICE_OK;
+}
+
+/* A member of o as text (string, or a number's own text); NULL when
+ * absent or of another type. */
+static const char *member(json_object *o, const char *name, json_type type,
+			  size_t *len)
+{
+	json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    json_object_get_type(v) != type)
+		return NULL;
+	/* get_string_len counts strings only; a number's text is its own
+	 * (json-c keeps what it parsed). */
+	s = json_object_get_string(v);
+	*len = type == json_type_string ? (size_t)json_object_get_string_len(v)
+					: strlen(s);
+	return s;
+}
+
+/* A money member (a JSON number) in cents; -1 with the reason set. */
+static int money_member(struct gold *g, struct sluice_task *t,
+			json_object *o, const char *name, int64_t *cents)
+{
+	const char *s;
+	size_t n;
+
+	s = member(o, name, json_type_double, &n);
+	if (!s)
+		s = member(o, name, json_type_int, &n);
+	if (!s) {
+		g->host->set_error(t, "'%s' is missing or not a number", name);
+		return -1;
+	}
+	if (gold_money_parse(s, n, cents)) {
+		g->host->set_error(t,
+				   "'%s' is %.*s: not an amount of at most "
+				   "%lld.00",
+				   name, (int)(n > 40 ? 40 : n), s,
+				   GOLD_MONEY_MAX / 100);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *string_member(struct gold *g, struct sluice_task *t,
+				 json_object *o, const char *name, size_t *n)
+{
+	const char *s = member(o, name, json_type_string, n);
+
+	if (!s)
+		g->host->set_error(t, "'%s' is missing or not a string", name);
+	return s;
+}
+
+static int int_member(struct gold *g, struct sluice_task *t, json_object *o,
+		      const char *name, int64_t *v)
+{
+	json_object *j;
+
+	if (!json_object_object_get_ex(o, name, &j) ||
+	    json_object_get_type(j) != json_type_int) {
+		g->host->set_error(t, "'%s' is missing or not an integer",
+				   name);
+		return -1;
+	}
+	*v = json_object_get_int64(j);
+	return 0;
+}
+
+/* "1h", "90m", "1500ms": a duration as the option syntax writes it. */
+static void format_duration(char *p, size_t cap, int64_t ms)
+{
+	static const struct {
+		int64_t ms;
+		const char *unit;
+	} units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+
+	for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
+		if (ms && ms % units[k].ms == 0) {
+			snprintf(p, cap, "%lld%s", (long long)(ms / units[k].ms),
+				 units[k].unit);
+			return;
+		}
+	snprintf(p, cap, "%lldms", (long long)ms);
+}
+
+/* A transaction behind the watermark, to "late" with the reason. */
+static enum sluice_status emit_late(struct gold *g, struct sluice_task *t,
+				    const struct sluice_record *in,
+				    int64_t event_us)
+{
+	char at[27], wm[27], latest[27], lateness[32];
+	struct sluice_record r = {
+		.partition = -1,
+		.timestamp_ms = in->timestamp_ms,
+		.key = in->key,
+		.key_len = in->key_len,
+		.headers = in->headers,
+		.header_count = in->header_count,
+	};
+
+	jbuf_format_time_us(at, event_us);
+	jbuf_format_time_us(wm, g->max_event_us - g->lateness_us);
+	jbuf_format_time_us(latest, g->max_event_us);
+	format_duration(lateness, sizeof lateness, g->lateness_us / 1000);
+	jbuf_reset(&g->val);
+	JBUF_LIT(&g->val, "{\"reason\": \"event time ");
+	jbuf_put(&g->val, at, sizeof at);
+	JBUF_LIT(&g->val, " is before the watermark ");
+	jbuf_put(&g->val, wm, sizeof wm);
+	JBUF_LIT(&g->val, " (latest event time ");
+	jbuf_put(&g->val, latest, sizeof latest);
+	JBUF_LIT(&g->val, " minus allowed.lateness ");
+	jbuf_put(&g->val, lateness, strlen(lateness));
+	JBUF_LIT(&g->val, ")\", \"watermark\": ");
+	jbuf_time_us(&g->val, g->max_event_us - g->lateness_us);
+	JBUF_LIT(&g->val, ", \"_source\": {\"topic\": ");
+	jbuf_cstr(&g->val, in->topic ? in->topic : "");
+	JBUF_LIT(&g->val, ", \"partition\": ");
+	jbuf_i64(&g->val, in->partition);
+	JBUF_LIT(&g->val, ", \"offset\": ");
+	jbuf_i64(&g->val, in->offset);
+	JBUF_LIT(&g->val, "}, \"record\": ");
+	jbuf_put(&g->val, in->value, in->value_len);
+	jbuf_putc(&g->val, '}');
+	if (g->val.oom) {
+		g->host->set_error(t, "out of memory");
+		return SLUICE_FATAL;
+	}
+	r.value = g->val.p;
+	r.value_len = g->val.len;
+	if (g->host->emit(t, "late", &r))
+		return SLUICE_FATAL;
+	count(g, t, COUNT_TX_LATE);
+	return SLUICE_OK;
+}
+
+/* value -> store entry, FATAL with the host's reason when refused. */
+static enum sluice_status put(struct gold *g, struct sluice_task *t,
+			      const char *key, size_t key_len)
+{
+	if (g->enc.oom) {
+		g->host->set_error(t, "out of memory");
+		return SLUICE_FATAL;
+	}
+	return g->host->state_put(t, key, key_len, g->enc.p, g->enc.len)
+		       ? SLUICE_FATAL
+		       : SLUICE_OK;
+}
+
+static enum sluice_status transaction(struct gold *g, struct sluice_task *t,
+				      const struct sluice_record *in,
+				      json_object *o)
+{
+	const char *tid, *cur, *ts;
+	size_t tid_len, cur_len, ts_len, vlen, klen;
+	int64_t amount, user_id, event_us;
+	char key[KEY_MAX], dkey[16], ukey[32], wm[24];
+	size_t dkey_len, ukey_len;
+	const char *v;
+	struct gold_user u = {0};
+	enum sluice_status st;
+	int n;
+
+	/* Everything is checked before anything is changed. */
+	if (!(tid = string_member(g, t, o, "transaction_id", &tid_len)) ||
+	    money_member(g, t, o, "amount", &amount) ||
+	    !(cur = string_member(g, t, o, "currency", &cur_len)) ||
+	    !(ts = string_member(g, t, o, "timestamp", &ts_len)) ||
+	    int_member(g, t, o, "user_id", &user_id))
+		return SLUICE_REJECT;
+	if (!gold_currency_ok(cur, cur_len)) {
+		g->host->set_error(t,
+				   "'currency' is not a code of 1..%d letters, "
+				   "digits, '_', '.' or '-'",
+				   GOLD_CURRENCY_MAX);
+		return SLUICE_REJECT;
+	}
+	if (gold_time_parse(ts, ts_len, &event_us)) {
+		g->host->set_error(t,
+				   "'timestamp' is not an ISO 8601 UTC time "
+				   "like 2026-01-21T00:39:04.153833Z");
+		return SLUICE_REJECT;
+	}
+	klen = gold_dedup_key(&g->tx, key, sizeof key, tid, tid_len);
+	if (!tid_len || !klen) {
+		g->host->set_error(t, "'transaction_id' is empty or longer "
+				      "than 1022 bytes");
+		return SLUICE_REJECT;
+	}
+	if (gold_dedup_seen(&g->tx, t, g->host, key, klen)) {
+		count(g, t, COUNT_TX_DUP);
+		return SLUICE_OK;
+	}
+	if (g->have_max && event_us < g->max_event_us - g->lateness_us) {
+		if (gold_dedup_add(&g->tx, t, g->host, key, klen))
+			return SLUICE_FATAL;
+		return emit_late(g, t, in, event_us);
+	}
+
+	/* The new rows, in memory first: an overflow refuses the record
+	 * with nothing written. */
+	gold_date_of(event_us, g->day.date);
+	dkey_len = gold_day_key(dkey, sizeof dkey, g->day.date);
+	v = g->host->state_get(t, dkey, dkey_len, &vlen);
+	g->day.transactions = g->day.revenue = 0;
+	g->day.ncur = 0;
+	if (v && gold_day_decode(&g->day, v, vlen))
+		goto corrupt_day;
+	u.user_id = user_id;
+	ukey_len = gold_user_key(ukey, sizeof ukey, user_id);
+	v = g->host->state_get(t, ukey, ukey_len, &vlen);
+	if (v && gold_user_decode(&u, v, vlen))
+		goto corrupt_user;
+	if (!v)
+		u.first_us = u.last_us = event_us;
+	if (gold_day_add(&g->day, cur, cur_len, amount) ||
+	    __builtin_add_overflow(u.spent, amount, &u.spent)) {
+		g->host->set_error(t, "the totals would overflow (or the day "
+				      "would hold too many currencies)");
+		return SLUICE_REJECT;
+	}
+	u.transactions++;
+	if (event_us < u.first_us)
+		u.first_us = event_us;
+	if (event_us > u.last_us)
+		u.last_us = event_us;
+
+	if (gold_dedup_add(&g->tx, t, g->host, key, klen))
+		return SLUICE_FATAL;
+	if (!g->have_max || event_us > g->max_event_us) {
+		g->max_event_us = event_us;
+		g->have_max = 1;
+		n = snprintf(wm, sizeof wm, "%lld", (long long)event_us);
+		if (g->host->state_put(t, WATERMARK_KEY, 1, wm, (size_t)n))
+			return SLUICE_FATAL;
+	}
+	gold_day_encode(&g->enc, &g->day);
+	if ((st = put(g, t, dkey, dkey_len)) != SLUICE_OK)
+		return st;
+	gold_user_encode(&g->enc, &u);
+	if ((st = put(g, t, ukey, ukey_len)) != SLUICE_OK)
+		return st;
+	count(g, t, COUNT_TX);
+	gold_day_row(&g->key, &g->val, &g->day);
+	if ((st = emit_row(g, t, "daily_metrics", in->timestamp_ms)) !=
+	    SLUICE_OK)
+		return st;
+	gold_user_row(&g->key, &g->val, &u);
+	return emit_row(g, t, "user_summary", in->timestamp_ms);
+corrupt_day:
+	g->host->set_error(t, "state entry '%.*s' is not a gold row",
+			   (int)dkey_len, dkey);
+	return SLUICE_FATAL;
+corrupt_user:
+	g->host->set_error(t, "state entry '%.*s' is not a gold row",
+			   (int)ukey_len, ukey);
+	return SLUICE_FATAL;
+}
+
+static enum sluice_status item(struct gold *g, struct sluice_task *t,
+			       const struct sluice_record *in, json_object *o)
+{
+	const char *tid, *iid;
+	size_t tid_len, iid_len, vlen, klen, pkey_len;
+	int64_t price, qty, revenue;
+	char id[KEY_MAX], key[KEY_MAX], pkey[KEY_MAX];
+	struct gold_product p = {0};
+	const char *v;
+	enum sluice_status st;
+	int n;
+
+	if (!(tid = string_member(g, t, o, "transaction_id", &tid_len)) ||
+	    !(iid = string_member(g, t, o, "item_id", &iid_len)) ||
+	    !(p.name = string_member(g, t, o, "name", &p.name_len)) ||
+	    money_member(g, t, o, "price", &price) ||
+	    int_member(g, t, o, "quantity", &qty) ||
+	    !(p.category = string_member(g, t, o, "category", &p.category_len)))
+		return SLUICE_REJECT;
+	/* (transaction_id, item_id) as one id: <len>:<tid><item_id>. */
+	n = snprintf(id, sizeof id, "%zu:", tid_len);
+	klen = 0;
+	if ((size_t)n + tid_len + iid_len <= sizeof id) {
+		memcpy(id + n, tid, tid_len);
+		memcpy(id + n + tid_len, iid, iid_len);
+		klen = gold_dedup_key(&g->items, key, sizeof key, id,
+				      (size_t)n + tid_len + iid_len);
+	}
+	pkey_len = gold_product_key(pkey, sizeof pkey, &p);
+	if (!klen || !pkey_len) {
+		g->host->set_error(t, "the item's ids, or its name and "
+				      "category, are too long for a store key "
+				      "(1024 bytes)");
+		return SLUICE_REJECT;
+	}
+	if (gold_dedup_seen(&g->items, t, g->host, key, klen)) {
+		count(g, t, COUNT_ITEM_DUP);
+		return SLUICE_OK;
+	}
+	v = g->host->state_get(t, pkey, pkey_len, &vlen);
+	if (v && gold_product_decode(&p, v, vlen)) {
+		g->host->set_error(t, "state entry for product '%.*s' is not a "
+				      "gold row",
+				   (int)(p.name_len > 64 ? 64 : p.name_len),
+				   p.name);
+		return SLUICE_FATAL;
+	}
+	if (__builtin_mul_overflow(price, qty, &revenue) ||
+	    __builtin_add_overflow(p.revenue, revenue, &p.revenue) ||
+	    __builtin_add_overflow(p.units, qty, &p.units) ||
+	    __builtin_add_overflow(p.times, 1, &p.times)) {
+		g->host->set_error(t, "the product's totals would overflow");
+		return SLUICE_REJECT;
+	}
+	if (gold_dedup_add(&g->items, t, g->host, key, klen))
+		return SLUICE_FATAL;
+	gold_product_encode(&g->enc, &p);
+	if ((st = put(g, t, pkey, pkey_len)) != SLUICE_OK)
+		return st;
+	count(g, t, COUNT_ITEM);
+	gold_product_row(&g->key, &g->val, &p);
+	return emit_row(g, t, "product_summary", in->timestamp_ms);
+}
+
+static enum sluice_status gold_process(void *state, struct sluice_task *t,
+				       const struct sluice_record *in)
+{
+	struct gold *g = state;
+	enum sluice_status st;
+	json_object *o;
+	int is_tx;
+
+	if (g->reemit && (st = reemit_all(g, t)) != SLUICE_OK)
+		return st;
+	if (!in->value) {
+		count(g, t, COUNT_TOMBSTONE);
+		return SLUICE_OK;
+	}
+	is_tx = in->topic && !strcmp(in->topic, g->tx_topic);
+	if (!is_tx && !(in->topic && !strcmp(in->topic, g->items_topic))) {
+		g->host->set_error(t,
+				   "topic '%s' is neither transactions.topic "
+				   "(%s) nor items.topic (%s)",
+				   in->topic ? in->topic : "", g->tx_topic,
+				   g->items_topic);
+		return SLUICE_REJECT;
+	}
+	json_tokener_reset(g->tok);
+	o = json_tokener_parse_ex(g->tok, in->value, (int)in->value_len);
+	if (!o || json_tokener_get_parse_end(g->tok) != in->value_len ||
+	    !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		g->host->set_error(t, "the value is not one JSON object");
+		return SLUICE_REJECT;
+	}
+	st = is_tx ? transaction(g, t, in, o) : item(g, t, in, o);
+	json_object_put(o);
+	return st;
+}
+
+static enum sluice_status gold_tick(void *state, struct sluice_task *t,
+				    int64_t now_ms)
+{
+	struct gold *g = state;
+	enum sluice_status st = SLUICE_OK;
+
+	(void)now_ms;
+	if (g->reemit)
+		st = reemit_all(g, t);
+	flush_counts(g, t);
+	return st;
+}
+
+static void gold_close(void *state)
+{
+	gold_free(state);
+}
+
+static const struct sluice_plugin transform_gold = {
+	SLUICE_PLUGIN_HEADER,
+	.name = "transform-gold",
+	.version = "1.0.0",
+	.description = "silver transactions and items into the gold tables "
+		       "daily_metrics, user_summary and product_summary, as "
+		       "upserts, exact after any restart; late data to late",
+	.kind = SLUICE_KIND_TRANSFORM,
+	.options = options,
+	.outputs = outputs,
+	.open = gold_open,
+	.close = gold_close,
+	.process = gold_process,
+	.tick = gold_tick,
+	.check = gold_check,
+	.flags = SLUICE_PLUGIN_STATEFUL,
+};
+
+SLUICE_PLUGIN_EXPORT(transform_gold)
