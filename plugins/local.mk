@@ -4,3 +4,4 @@ include plugins/source-faker/local.mk
 include plugins/sink-s3/local.mk
 include plugins/transform-bronze/local.mk
 include plugins/transform-gold/local.mk
+include plugins/transform-silver/local.mk

@@ -37,3 +37,4 @@ include tests/sink-s3.mk
 include tests/bronze.mk
 include tests/state.mk
 include tests/gold.mk
+include tests/silver.mk

@@ -1,0 +1,67 @@
+/*
+ * window.h - transform-silver's duplicate suppression: the transaction
+ * ids seen lately, kept in the host's state store (so they survive a
+ * restart together with the input position) and bounded by a count and
+ * an event-time window, evicted oldest first.
+ *
+ * Store entries (keys never start with NUL, as the host requires):
+ *   "t:<transaction_id>" -> seq u64, event time i64 (us), content hash
+ *                           u64 (little-endian, 24 bytes)
+ *   "m:window"           -> next seq u64, watermark i64 (us), whether
+ *                           the watermark is set u64
+ * The order of eviction lives in memory as a ring of the ids by seq,
+ * rebuilt from the store in open.
+ */
+#ifndef SILVER_WINDOW_H
+#define SILVER_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice/plugin.h"
+
+/* Longest transaction id kept (the store's keys are up to 1024 bytes). */
+#define SILVER_ID_MAX 1000
+
+struct silver_slot {
+	uint64_t seq;
+	int64_t time_us;
+	uint32_t len;
+	char *big;	/* the id when longer than small */
+	char small[40]; /* a UUID fits */
+};
+
+struct silver_window {
+	const struct sluice_host *h;
+	struct sluice_task *t;
+	int64_t max_count;  /* 0: no count bound */
+	int64_t max_age_us; /* 0: no time bound */
+	struct silver_slot *ring;
+	size_t cap, head, n; /* cap: a power of two */
+	uint64_t next_seq;
+	int64_t watermark_us; /* the latest event time seen */
+	int have_watermark;
+	uint64_t evicted_count, evicted_time; /* since open */
+	char key[SILVER_ID_MAX + 2];
+};
+
+/* Reads the ids in the store into the ring, then evicts what the bounds
+ * no longer allow (they may have shrunk since the last run). Returns 0,
+ * or -1 with the reason set on the task. */
+int silver_window_open(struct silver_window *w, const struct sluice_host *h,
+		       struct sluice_task *t, int64_t max_count,
+		       int64_t max_age_us);
+void silver_window_free(struct silver_window *w);
+
+/* Whether id is in the window; when it is, *hash is the content hash it
+ * was stored with. */
+int silver_window_seen(struct silver_window *w, const char *id, size_t len,
+		       uint64_t *hash);
+
+/* Adds id (not in the window) with its event time (has_time 0: none, the
+ * watermark is used) and content hash, then evicts. Returns 0, or -1
+ * with the reason set on the task. */
+int silver_window_add(struct silver_window *w, const char *id, size_t len,
+		      int has_time, int64_t time_us, uint64_t hash);
+
+#endif
