@@ -115,8 +115,9 @@ static char *slurp(const char *path)
 		n += r;
 		if (cap - n - 1 == 0) {
 			cap *= 2;
-			buf = realloc(buf, cap);
-			ck_assert(buf != NULL);
+			char *more = realloc(buf, cap);
+			ck_assert(more != NULL);
+			buf = more;
 		}
 	}
 	if (f)
@@ -256,14 +257,20 @@ static void setup_worker(const char *state_yaml, const char *config_yaml)
 	mk_topic("sluice-cs-state", 2);
 }
 
-static void spawn(void)
+static void spawn_args(int triggered)
 {
 	ck_assert_int_eq(pid, 0);
 	snprintf(log_path, sizeof(log_path), "%s/worker-%d.log", tmpdir,
 		 ++runs);
 	int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	ck_assert_msg(fd >= 0, "%s: %s", log_path, strerror(errno));
-	char *const argv[] = {SLUICE_BIN, "run", "-c", cfg_path, NULL};
+	char *const argv[] = {SLUICE_BIN,
+			      "run",
+			      "-c",
+			      cfg_path,
+			      triggered ? "--trigger" : NULL,
+			      "available-now",
+			      NULL};
 	pid_t parent = getpid();
 	pid_t p = fork();
 	ck_assert_int_ge(p, 0);
@@ -281,6 +288,25 @@ static void spawn(void)
 	}
 	close(fd);
 	pid = p;
+}
+
+static void spawn(void)
+{
+	spawn_args(0);
+}
+
+/* Waits for the worker to exit by itself; its exit code, or -1. */
+static int wait_exit(int timeout_ms)
+{
+	int st;
+	int64_t deadline = now_ms() + timeout_ms;
+	while (waitpid(pid, &st, WNOHANG) != pid) {
+		if (now_ms() > deadline)
+			return -1;
+		nap_ms(50);
+	}
+	pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static void sigkill(void)
@@ -442,7 +468,8 @@ static int64_t wait_exact(int timeout_ms)
 		}
 		RT_CHECK(now_ms() < deadline, "only %lld upserts after %d ms",
 			 (long long)total_high("out", OUT_PARTS), timeout_ms);
-		RT_CHECK(pid > 0 && waitpid(pid, NULL, WNOHANG) == 0,
+		/* pid 0: a triggered run that ended. */
+		RT_CHECK(pid == 0 || waitpid(pid, NULL, WNOHANG) == 0,
 			 "worker exited");
 		nap_ms(200);
 	}
@@ -550,6 +577,30 @@ START_TEST(test_snapshots)
 }
 END_TEST
 
+/* --trigger available-now: the stateful tasks read up to the ends,
+ * write a final marker and the run ends; the next run resumes from it. */
+START_TEST(test_triggered)
+{
+	setup_worker("  commit.interval: 5s\n", NULL);
+	for (int r = 0; r < 2; r++) {
+		produce(5000, 100, r);
+		spawn_args(1);
+		int rc = wait_exit(120000);
+		RT_CHECK(rc == EXIT_OK, "triggered run %d: exit %d", r, rc);
+		/* Both tasks wrote their final marker, each once. */
+		RT_CHECK(log_count("(partition % 2 == ") == 2,
+			 "run %d: tasks not assigned", r);
+		wait_exact(1000);
+	}
+	RT_CHECK(log_count("inputs resume at {\"in\"") == 2,
+		 "the second run did not resume from the markers");
+	fprintf(stderr,
+		"state-rt: triggered: 2 runs ended by themselves, %lld inputs "
+		"exact\n",
+		(long long)produced_total());
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("state-rt");
@@ -558,6 +609,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_sigkill_exact);
 	tcase_add_test(tc, test_snapshots);
+	tcase_add_test(tc, test_triggered);
 	suite_add_tcase(s, tc);
 	return s;
 }
