@@ -198,8 +198,10 @@ static void task_samples(struct samples *ss, const struct connector *c, int id)
 		       "records produced per output", name, id, extra,
 		       (double)atomic_load(&t->by_output[o]));
 	}
+	/* A paused consumer fetches nothing, so its cached high
+	 * watermarks, and the lag from them, would be stale: left out. */
 	int64_t lag = atomic_load(&k->lag);
-	if (lag >= 0)
+	if (lag >= 0 && atomic_load(&c->target) == CONNECTOR_RUNNING)
 		simple(ss, "sluice_consumer_lag", "gauge",
 		       "records between the consumer's position and the end "
 		       "of its partitions",
