@@ -17,5 +17,6 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_broker(int argc, char **argv);
+int cmd_table(int argc, char **argv);
 
 #endif

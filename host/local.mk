@@ -21,6 +21,7 @@ include host/broker.mk
 include host/connectors.mk
 include host/rest.mk
 include host/state.mk
+include host/table.mk
 
 # The runtime (issue: host part 2).
 libsluicehost_la_SOURCES += \

@@ -18,6 +18,7 @@ static const char usage[] =
 	"  validate   check the worker file and every connector file\n"
 	"  plugins    list the plugins found on plugin.path, or show one\n"
 	"  broker     run a standalone in-memory Kafka broker for development\n"
+	"  table      print JSON Lines as an aligned text table\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     show this help (also: sluice COMMAND --help)\n"
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
 		return cmd_plugins(argc - 1, argv + 1);
 	if (!strcmp(cmd, "broker"))
 		return cmd_broker(argc - 1, argv + 1);
+	if (!strcmp(cmd, "table"))
+		return cmd_table(argc - 1, argv + 1);
 	fprintf(stderr, "sluice: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_USAGE;
 }

@@ -38,3 +38,4 @@ include tests/bronze.mk
 include tests/state.mk
 include tests/gold.mk
 include tests/silver.mk
+include tests/table.mk
