@@ -342,8 +342,8 @@ START_TEST(test_money_parse)
 
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		int64_t c = -12345;
-		int rc = gold_money_parse(cases[k].text,
-					  strlen(cases[k].text), &c);
+		int rc = gold_money_parse(cases[k].text, strlen(cases[k].text),
+					  &c);
 
 		REQUIRE(rc == (cases[k].ok ? 0 : -1), "%s: rc %d",
 			cases[k].text, rc);
@@ -359,16 +359,28 @@ START_TEST(test_money_write_and_avg)
 	static const struct {
 		int64_t cents;
 		const char *text;
-	} w[] = {{0, "0.00"},	  {5, "0.05"},	  {-5, "-0.05"},
-		 {100, "1.00"},	  {-100, "-1.00"}, {123456, "1234.56"},
+	} w[] = {{0, "0.00"},
+		 {5, "0.05"},
+		 {-5, "-0.05"},
+		 {100, "1.00"},
+		 {-100, "-1.00"},
+		 {123456, "1234.56"},
 		 {INT64_MAX, "92233720368547758.07"},
 		 {INT64_MIN, "-92233720368547758.08"}};
 	static const struct {
 		int64_t sum, n, avg;
-	} a[] = {{1000, 3, 333},  {1001, 2, 501},  {-1001, 2, -501},
-		 {2, 3, 1},	  {1, 3, 0},	   {-1, 3, 0},
-		 {-2, 3, -1},	  {1, 2, 1},	   {-1, 2, -1},
-		 {7, 7, 1},	  {0, 5, 0},	   {INT64_MAX, 2, INT64_MAX / 2 + 1},
+	} a[] = {{1000, 3, 333},
+		 {1001, 2, 501},
+		 {-1001, 2, -501},
+		 {2, 3, 1},
+		 {1, 3, 0},
+		 {-1, 3, 0},
+		 {-2, 3, -1},
+		 {1, 2, 1},
+		 {-1, 2, -1},
+		 {7, 7, 1},
+		 {0, 5, 0},
+		 {INT64_MAX, 2, INT64_MAX / 2 + 1},
 		 {INT64_MAX, INT64_MAX, 1}};
 	struct jbuf b = {0};
 
@@ -470,12 +482,18 @@ START_TEST(test_time_parse)
 		{"2024-02-29T12:00:00Z", 1709208000000000LL, "2024-02-29"},
 	};
 	static const char *const bad[] = {
-		"2025-02-29T00:00:00Z",	 "2026-13-01T00:00:00Z",
-		"2026-01-01T24:00:00Z",	 "2026-01-01T00:60:00Z",
-		"2026-01-01T00:00:00",	 "2026-01-01T00:00:00.Z",
-		"2026-01-01T00:00:00.1234567890Z", "2026-01-01",
-		"2026-01-01T00:00:00+0200",	   "2026-01-01T00:00:00ZZ",
-		"2026/01/01T00:00:00Z",		   "1767225600",
+		"2025-02-29T00:00:00Z",
+		"2026-13-01T00:00:00Z",
+		"2026-01-01T24:00:00Z",
+		"2026-01-01T00:60:00Z",
+		"2026-01-01T00:00:00",
+		"2026-01-01T00:00:00.Z",
+		"2026-01-01T00:00:00.1234567890Z",
+		"2026-01-01",
+		"2026-01-01T00:00:00+0200",
+		"2026-01-01T00:00:00ZZ",
+		"2026/01/01T00:00:00Z",
+		"1767225600",
 	};
 
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -557,8 +575,8 @@ START_TEST(test_late)
 	ck_assert_int_eq(counter("input=\"transactions\",result=\"late\""), 2);
 	ck_assert_int_eq(counter("input=\"transactions\",result=\"counted\""),
 			 6);
-	ck_assert_int_eq(
-		counter("input=\"transactions\",result=\"duplicate\""), 1);
+	ck_assert_int_eq(counter("input=\"transactions\",result=\"duplicate\""),
+			 1);
 	/* The watermark survives a restart. */
 	mock_host_close(m);
 	open_ok();
@@ -624,8 +642,8 @@ START_TEST(test_duplicates)
 	ck_assert_uint_eq(count_output("user_summary"), 1);
 	ck_assert_uint_eq(count_output("product_summary"), 4);
 	ck_assert_int_eq(mock_host_tick(m, 1), SLUICE_OK);
-	ck_assert_int_eq(
-		counter("input=\"transactions\",result=\"duplicate\""), 2);
+	ck_assert_int_eq(counter("input=\"transactions\",result=\"duplicate\""),
+			 2);
 	ck_assert_int_eq(counter("input=\"items\",result=\"duplicate\""), 1);
 }
 END_TEST
@@ -678,7 +696,7 @@ END_TEST
 struct table {
 	struct row {
 		char *output, *key, *value;
-	} *v;
+	} * v;
 	size_t n, cap;
 };
 
@@ -686,7 +704,8 @@ static struct row *table_find(struct table *t, const char *output,
 			      const char *key)
 {
 	for (size_t k = 0; k < t->n; k++)
-		if (!strcmp(t->v[k].output, output) && !strcmp(t->v[k].key, key))
+		if (!strcmp(t->v[k].output, output) &&
+		    !strcmp(t->v[k].key, key))
 			return &t->v[k];
 	return NULL;
 }
@@ -770,15 +789,15 @@ START_TEST(test_restart_reemits_once)
 	fold(&after);
 	ck_assert_uint_eq(after.n, before.n);
 	for (size_t k = 0; k < before.n; k++) {
-		struct row *r = table_find(&after, before.v[k].output,
-					   before.v[k].key);
+		struct row *r =
+			table_find(&after, before.v[k].output, before.v[k].key);
 
 		ck_assert_ptr_nonnull(r);
 		ck_assert_str_eq(r->value, before.v[k].value);
 	}
-	ck_assert_int_eq(mock_host_counter(m, "gold_rows_reemitted_total",
-					   NULL),
-			 (int64_t)before.n);
+	ck_assert_int_eq(
+		mock_host_counter(m, "gold_rows_reemitted_total", NULL),
+		(int64_t)before.n);
 	/* Only once: the next tick emits nothing. */
 	ck_assert_int_eq(mock_host_tick(m, 2), SLUICE_OK);
 	ck_assert_uint_eq(mock_host_record_count(m), 0);
@@ -890,8 +909,9 @@ START_TEST(test_rejects)
 		{"other", "{}",
 		 "topic 'other' is neither transactions.topic "
 		 "(silver_transactions) nor items.topic (silver_items)"},
-		{TX_TOPIC, "{\"transaction_id\": \"x\"", "the value is not one "
-							 "JSON object"},
+		{TX_TOPIC, "{\"transaction_id\": \"x\"",
+		 "the value is not one "
+		 "JSON object"},
 		{TX_TOPIC, "[1]", "the value is not one JSON object"},
 		{TX_TOPIC, "{} {}", "the value is not one JSON object"},
 		{TX_TOPIC, "{\"amount\": 1}",
@@ -1008,8 +1028,8 @@ START_TEST(test_corrupt_store)
 {
 	char err[128];
 
-	ck_assert_int_eq(mock_state_put(mock_host_store(m), "t:x", 3, "nope",
-					4, err, sizeof err),
+	ck_assert_int_eq(mock_state_put(mock_host_store(m), "t:x", 3, "nope", 4,
+					err, sizeof err),
 			 0);
 	ck_assert_int_eq(mock_host_open(m), SLUICE_FATAL);
 	ck_assert_str_eq(mock_host_error(m),
@@ -1179,7 +1199,8 @@ static void convert(struct ref *ref, struct silver *s, const char *event,
 	/* Silver: the transaction (json-c writes it; amount as the
 	 * event's own number). */
 	o = json_object_new_object();
-	json_object_object_add(o, "transaction_id", json_object_new_string(tid));
+	json_object_object_add(o, "transaction_id",
+			       json_object_new_string(tid));
 	json_object_object_add(o, "amount", json_object_get(get(e, "amount")));
 	json_object_object_add(o, "currency", json_object_new_string(cur));
 	json_object_object_add(o, "timestamp", json_object_new_string(ts));
@@ -1244,8 +1265,7 @@ static void convert(struct ref *ref, struct silver *s, const char *event,
 		json_object_object_add(o, "name", json_object_new_string(name));
 		json_object_object_add(o, "price",
 				       json_object_get(get(it, "price")));
-		json_object_object_add(o, "quantity",
-				       json_object_new_int(qty));
+		json_object_object_add(o, "quantity", json_object_new_int(qty));
 		json_object_object_add(o, "category",
 				       json_object_new_string(cat));
 		silver_add(s, ITEMS_TOPIC, json_object_to_json_string(o));
@@ -1305,10 +1325,9 @@ static void compare(struct ref *ref, struct table *t)
 			if (!day->cur[ci])
 				continue; /* (no zero sums in this stream) */
 			money_text(a, sizeof a, day->cur[ci]);
-			len += (size_t)snprintf(want + len, sizeof want - len,
-						"%s\"%s\": %s",
-						first ? "" : ", ",
-						ref_currencies[ci], a);
+			len += (size_t)snprintf(
+				want + len, sizeof want - len, "%s\"%s\": %s",
+				first ? "" : ", ", ref_currencies[ci], a);
 			first = 0;
 		}
 		snprintf(want + len, sizeof want - len, "}}");
@@ -1428,8 +1447,8 @@ START_TEST(test_from_scratch)
 					 SLUICE_OK);
 		}
 		for (size_t i = 0; i < mock_host_record_count(m); i++)
-			late_out += !strcmp(mock_host_record(m, i)->output,
-					    "late");
+			late_out +=
+				!strcmp(mock_host_record(m, i)->output, "late");
 		fold(&t);
 		at = end;
 		/* A restart: every row emitted once more, then on. */

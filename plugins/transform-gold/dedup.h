@@ -21,13 +21,13 @@ struct gold_dedup {
 	struct gold_dedup_slot {
 		char *key; /* the store key; NULL: empty */
 		size_t len;
-	} *ring; /* slot seq % window */
+	} * ring; /* slot seq % window */
 	/* Gathered by gold_dedup_collect, placed by gold_dedup_restore. */
 	struct gold_dedup_found {
 		uint64_t seq;
 		char *key;
 		size_t len;
-	} *found;
+	} * found;
 	size_t nfound, capfound;
 };
 

@@ -60,8 +60,8 @@ struct gold {
 	struct gold_day day; /* large: kept here, not on the stack */
 	int64_t counts[COUNT_N];
 	unsigned pending;
-	int64_t reemitted; /* rows, for the counter */
-	struct sluice_task *task; /* for the re-emit callback */
+	int64_t reemitted;	   /* rows, for the counter */
+	struct sluice_task *task;  /* for the re-emit callback */
 	enum sluice_status status; /* of the re-emit callback */
 };
 
@@ -69,8 +69,8 @@ static const char *const outputs[] = {"daily_metrics", "user_summary",
 				      "product_summary", "late", NULL};
 
 static const struct sluice_option options[] = {
-	{"transactions.topic", SLUICE_OPT_STRING, "silver_transactions", 0,
-	 "1", "249", NULL,
+	{"transactions.topic", SLUICE_OPT_STRING, "silver_transactions", 0, "1",
+	 "249", NULL,
 	 "input topic of silver transactions (transaction_id, amount, "
 	 "currency, timestamp, user_id)"},
 	{"items.topic", SLUICE_OPT_STRING, "silver_items", 0, "1", "249", NULL,
@@ -100,15 +100,15 @@ static void gold_free(struct gold *g)
 	free(g);
 }
 
-static enum sluice_status gold_check(struct sluice_task *t,
-				     const struct sluice_host *h,
-				     unsigned flags)
+static enum sluice_status
+gold_check(struct sluice_task *t, const struct sluice_host *h, unsigned flags)
 {
 	(void)flags;
 	if (!strcmp(h->opt_string(t, "transactions.topic"),
 		    h->opt_string(t, "items.topic"))) {
-		h->set_error(t, "transactions.topic and items.topic are both "
-				"'%s': the record's topic tells them apart",
+		h->set_error(t,
+			     "transactions.topic and items.topic are both "
+			     "'%s': the record's topic tells them apart",
 			     h->opt_string(t, "items.topic"));
 		return SLUICE_FATAL;
 	}
@@ -148,9 +148,10 @@ static enum sluice_status gold_open(struct sluice_task *t,
 	}
 	g->host = h;
 	if (h->task_count(t) > 1) {
-		h->set_error(t, "tasks.max is %d: transform-gold keeps each "
-				"table whole in one task's store, so it runs "
-				"as one task",
+		h->set_error(t,
+			     "tasks.max is %d: transform-gold keeps each "
+			     "table whole in one task's store, so it runs "
+			     "as one task",
 			     h->task_count(t));
 		goto fail;
 	}
@@ -295,8 +296,8 @@ static const char *member(json_object *o, const char *name, json_type type,
 }
 
 /* A money member (a JSON number) in cents; -1 with the reason set. */
-static int money_member(struct gold *g, struct sluice_task *t,
-			json_object *o, const char *name, int64_t *cents)
+static int money_member(struct gold *g, struct sluice_task *t, json_object *o,
+			const char *name, int64_t *cents)
 {
 	const char *s;
 	size_t n;
@@ -350,12 +351,13 @@ static void format_duration(char *p, size_t cap, int64_t ms)
 	static const struct {
 		int64_t ms;
 		const char *unit;
-	} units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+	} units[] = {
+		{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
 
 	for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
 		if (ms && ms % units[k].ms == 0) {
-			snprintf(p, cap, "%lld%s", (long long)(ms / units[k].ms),
-				 units[k].unit);
+			snprintf(p, cap, "%lld%s",
+				 (long long)(ms / units[k].ms), units[k].unit);
 			return;
 		}
 	snprintf(p, cap, "%lldms", (long long)ms);
@@ -454,9 +456,8 @@ static enum sluice_status transaction(struct gold *g, struct sluice_task *t,
 		return SLUICE_REJECT;
 	}
 	if (gold_time_parse(ts, ts_len, &event_us)) {
-		g->host->set_error(t,
-				   "'timestamp' is not an ISO 8601 UTC time "
-				   "like 2026-01-21T00:39:04.153833Z");
+		g->host->set_error(t, "'timestamp' is not an ISO 8601 UTC time "
+				      "like 2026-01-21T00:39:04.153833Z");
 		return SLUICE_REJECT;
 	}
 	klen = gold_dedup_key(&g->tx, key, sizeof key, tid, tid_len);
@@ -576,8 +577,9 @@ static enum sluice_status item(struct gold *g, struct sluice_task *t,
 	}
 	v = g->host->state_get(t, pkey, pkey_len, &vlen);
 	if (v && gold_product_decode(&p, v, vlen)) {
-		g->host->set_error(t, "state entry for product '%.*s' is not a "
-				      "gold row",
+		g->host->set_error(t,
+				   "state entry for product '%.*s' is not a "
+				   "gold row",
 				   (int)(p.name_len > 64 ? 64 : p.name_len),
 				   p.name);
 		return SLUICE_FATAL;

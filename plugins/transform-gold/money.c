@@ -172,8 +172,8 @@ int gold_time_parse(const char *s, size_t n, int64_t *us)
 	h = digits(s + 11, 2);
 	mi = digits(s + 14, 2);
 	se = digits(s + 17, 2);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || se < 0 || se > 59 || d > month_days(y, mo))
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || se < 0 || se > 59 || d > month_days(y, mo))
 		return -1;
 	if (s[i] == '.') {
 		size_t at = ++i;
@@ -202,8 +202,7 @@ int gold_time_parse(const char *s, size_t n, int64_t *us)
 	if (i != n)
 		return -1;
 	*us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
-		off) *
-		       1000000 +
+		off) * 1000000 +
 	       frac);
 	return 0;
 }

@@ -279,10 +279,9 @@ void gold_user_row(struct jbuf *key, struct jbuf *val,
 	JBUF_LIT(val, ", \"total_spent\": ");
 	gold_money_write(val, u->spent);
 	JBUF_LIT(val, ", \"avg_transaction_value\": ");
-	gold_money_write(val, u->transactions
-				      ? gold_money_avg(u->spent,
-						       u->transactions)
-				      : 0);
+	gold_money_write(
+		val, u->transactions ? gold_money_avg(u->spent, u->transactions)
+				     : 0);
 	JBUF_LIT(val, ", \"first_seen\": ");
 	jbuf_time_us(val, u->first_us);
 	JBUF_LIT(val, ", \"last_seen\": ");

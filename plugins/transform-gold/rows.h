@@ -77,8 +77,7 @@ int gold_product_from_key(struct gold_product *p, const char *k, size_t n);
 
 /* Output rows: the Kafka key into key (reset first), the JSON value
  * into val (reset first). */
-void gold_day_row(struct jbuf *key, struct jbuf *val,
-		  const struct gold_day *d);
+void gold_day_row(struct jbuf *key, struct jbuf *val, const struct gold_day *d);
 void gold_user_row(struct jbuf *key, struct jbuf *val,
 		   const struct gold_user *u);
 void gold_product_row(struct jbuf *key, struct jbuf *val,
