@@ -5,7 +5,9 @@
  * with every transaction_id exactly once; kill -9 of the worker at 20
  * random points, restarted each time, and still every record once; a 503
  * storm and 30 s of S3 unreachable behind the fault proxy, with no
- * commit meanwhile; an idle flush; the file:// target through kills.
+ * commit meanwhile; an idle flush; the file:// target through kills;
+ * snapshot mode on a keyed topic through a kill -9, whose last snapshot
+ * must be exactly the latest value per key.
  * Skipped (77) when no S3 server is configured.
  *
  * SINK_S3_KILLS sets the number of kills (20), SINK_S3_EVENTS the number
@@ -640,6 +642,137 @@ START_TEST(idle_flush_in_worker)
 }
 END_TEST
 
+/* ---- snapshot mode ---- */
+
+#define SNAP_KEYS 300
+
+/* Record i of the keyed topic: key k<i % SNAP_KEYS>, always in the
+ * same partition (latest-per-key is only defined within one), every
+ * 9th a tombstone. */
+static int snap_key(size_t i)
+{
+	return (int)(i % SNAP_KEYS);
+}
+
+static int snap_tombstone(size_t i)
+{
+	return i % 9 == 4;
+}
+
+static int snap_value(size_t i, char *buf, size_t cap)
+{
+	return snprintf(buf, cap,
+			"{\"user\":\"k%03d\",\"seq\":%zu,\"total\":%zu.%02zu}",
+			snap_key(i), i, i * 7 % 1000, i % 100);
+}
+
+static void *snap_produce(void *arg)
+{
+	struct production *p = arg;
+	rd_kafka_t *rk = producer_new();
+	char buf[256], key[16];
+	int64_t t0 = now_ms();
+	for (size_t i = p->from; i < p->to; i++) {
+		int n = snap_value(i, buf, sizeof(buf));
+		snprintf(key, sizeof(key), "k%03d", snap_key(i));
+		int tomb = snap_tombstone(i);
+		for (;;) {
+			rd_kafka_resp_err_t e = rd_kafka_producev(
+				rk, RD_KAFKA_V_TOPIC(TOPIC),
+				RD_KAFKA_V_PARTITION(
+					(int32_t)(snap_key(i) % p->parts)),
+				RD_KAFKA_V_KEY(key, strlen(key)),
+				RD_KAFKA_V_VALUE(tomb ? NULL : buf,
+						 tomb ? 0 : (size_t)n),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_END);
+			if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+				break;
+			rd_kafka_poll(rk, 10);
+		}
+		rd_kafka_poll(rk, 0);
+		int64_t wait =
+			t0 + (int64_t)(i - p->from) * 1000 / p->rate - now_ms();
+		if (wait > 0)
+			nap_ms(wait);
+	}
+	rd_kafka_flush(rk, 60000);
+	rd_kafka_destroy(rk);
+	atomic_store(&p->done, 1);
+	return NULL;
+}
+
+/* A keyed topic, a worker in snapshot mode killed with -9 once while
+ * records keep coming, restarted: once everything is committed (which
+ * happens only with a snapshot), the newest snapshot is exactly the
+ * latest value per key the test computes, and at most snapshot.keep
+ * snapshots remain. */
+START_TEST(snapshot_mode_through_kill9)
+{
+	int parts = 4;
+	make_topic(parts);
+	size_t n = 9000;
+	struct production p = {.from = 0, .to = n, .parts = parts, .rate = 900};
+	configure("s3", env.endpoint,
+		  "  mode: snapshot\n"
+		  "  snapshot.interval: 1s\n"
+		  "  snapshot.keep: 2\n");
+	atomic_init(&p.done, 0);
+	ck_assert_int_eq(pthread_create(&p.thread, NULL, snap_produce, &p), 0);
+	spawn();
+	unsigned seed = (unsigned)getpid();
+	nap_ms(3000 + rand_r(&seed) % 3000);
+	W_CHECK(alive(), "worker died on its own");
+	ck_assert_int_eq(stop(SIGKILL, 5000), 128 + SIGKILL);
+	spawn();
+	pthread_join(p.thread, NULL);
+	W_CHECK(wait_committed(parts, 120000), "not all committed");
+	W_CHECK(stop(SIGTERM, 30000) == 0, "worker exit");
+
+	/* the latest value per key, in key order */
+	static char want[SNAP_KEYS][128];
+	static int present[SNAP_KEYS];
+	memset(present, 0, sizeof(present));
+	for (size_t i = 0; i < n; i++) {
+		present[snap_key(i)] = !snap_tombstone(i);
+		if (present[snap_key(i)])
+			snap_value(i, want[snap_key(i)], sizeof(want[0]));
+	}
+	size_t cap = SNAP_KEYS * 128, len = 0;
+	char *expect = malloc(cap);
+	size_t rows = 0;
+	for (int k = 0; k < SNAP_KEYS; k++)
+		if (present[k]) {
+			len += (size_t)snprintf(expect + len, cap - len, "%s\n",
+						want[k]);
+			rows++;
+		}
+	char key[PATH_MAX];
+	snprintf(key, sizeof(key), "%s/%s/_latest", env.prefix, TOPIC);
+	size_t got_len;
+	char *latest = s3env_get(&env, key, &got_len);
+	W_CHECK(latest != NULL && got_len > 1, "no %s", key);
+	latest[got_len - 1] = '\0';
+	char *snap = s3env_get(&env, latest, &got_len);
+	W_CHECK(snap != NULL, "no %s", latest);
+	W_CHECK(got_len == len && !memcmp(snap, expect, len),
+		"%s: %zu bytes, want %zu (%zu rows)", latest, got_len, len,
+		rows);
+	char pfx[PATH_MAX];
+	snprintf(pfx, sizeof(pfx), "%s/%s/snapshot-", env.prefix, TOPIC);
+	size_t nsnap;
+	char **v = s3env_list(&env, pfx, &nsnap);
+	s3env_strv_free(v, nsnap);
+	W_CHECK(nsnap >= 1 && nsnap <= 2, "%zu snapshots kept", nsnap);
+	printf("snapshot mode: %zu records, %zu rows in %s after a kill -9 "
+	       "(%d runs)\n",
+	       n, rows, latest, runs);
+	free(expect);
+	free(snap);
+	free(latest);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sink-s3 in a worker");
@@ -656,6 +789,7 @@ static Suite *suite(void)
 	ADD(kill9_at_random_points);
 	ADD(kill9_file_target);
 	ADD(storm_and_outage);
+	ADD(snapshot_mode_through_kill9);
 #undef ADD
 	suite_add_tcase(s, tc);
 	return s;
