@@ -16,3 +16,4 @@ tests_test_silver_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_test_silver_CFLAGS = $(test_cflags)
 tests_test_silver_LDADD = plugins/common/libsluiceplugin.la $(CHECK_LIBS) \
 	$(JSONC_LIBS) -lm
+include bench/silver.mk

@@ -12,5 +12,5 @@ plugins_transform_silver_transform_silver_la_LDFLAGS = $(plugin_ldflags)
 plugins_transform_silver_transform_silver_la_CFLAGS = $(AM_CFLAGS) \
 	$(JSONC_CFLAGS)
 plugins_transform_silver_transform_silver_la_LIBADD = \
-	plugins/common/libsluiceplugin.la $(JSONC_LIBS)
+	plugins/common/libsluiceplugin.la $(JSONC_LIBS) -lm
 EXTRA_DIST += plugins/transform-silver/README.md
