@@ -772,7 +772,9 @@ static void conn_count_source(struct proc *p, const char *name,
 /* ---- tests ---- */
 
 /*
- * `sluice validate` checks each stage: a plugin of the wrong kind, an
+ * `sluice validate` checks each stage (tests/plugins' good-transform
+ * declares two outputs; the other plugins there are broken on purpose, so
+ * only its file is on plugin.path): a plugin of the wrong kind, an
  * unknown one (did you mean), one with two outputs, option problems named
  * after the stage, each at the file:line:col of the stage's plugin name or
  * of the option; exit code 3. A valid chain passes.
@@ -786,7 +788,7 @@ START_TEST(test_validate)
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	write_file(cfg,
 		   "bootstrap.servers: embedded\n"
-		   "plugin.path: [%s, %s]\n"
+		   "plugin.path: [%s, %s/good-transform.so]\n"
 		   "connectors.dir: %s\n",
 		   RT_PLUGIN_DIR, TEST_PLUGIN_DIR, dir);
 	snprintf(conn, sizeof(conn), "%s/bad.yaml", dir);
