@@ -16,13 +16,13 @@ int gold_dedup_init(struct gold_dedup *d, char prefix, size_t window)
 	return d->ring ? 0 : -1;
 }
 
-static void free_found(struct gold_dedup *d)
+static void free_drop(struct gold_dedup *d)
 {
-	for (size_t k = 0; k < d->nfound; k++)
-		free(d->found[k].key);
-	free(d->found);
-	d->found = NULL;
-	d->nfound = d->capfound = 0;
+	for (size_t k = 0; k < d->ndrop; k++)
+		free(d->drop[k].key);
+	free(d->drop);
+	d->drop = NULL;
+	d->ndrop = d->capdrop = 0;
 }
 
 void gold_dedup_free(struct gold_dedup *d)
@@ -32,76 +32,83 @@ void gold_dedup_free(struct gold_dedup *d)
 			free(d->ring[k].key);
 	free(d->ring);
 	d->ring = NULL;
-	free_found(d);
+	free_drop(d);
+}
+
+/* To be deleted from the store at restore (the slot is handed over). */
+static int drop_later(struct gold_dedup *d, const struct gold_dedup_slot *s)
+{
+	if (d->ndrop == d->capdrop) {
+		size_t cap = d->capdrop ? d->capdrop * 2 : 64;
+		struct gold_dedup_slot *v = realloc(d->drop, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		d->drop = v;
+		d->capdrop = cap;
+	}
+	d->drop[d->ndrop++] = *s;
+	return 0;
 }
 
 int gold_dedup_collect(struct gold_dedup *d, const void *key, size_t key_len,
 		       const void *value, size_t value_len)
 {
 	const char *k = key, *v = value;
-	uint64_t seq = 0;
-	struct gold_dedup_found *f;
+	struct gold_dedup_slot s = {0}, *at;
 
 	if (key_len < 2 || k[0] != d->prefix || k[1] != ':')
 		return 0;
-	if (value_len == 0 || value_len > 20)
+	if (value_len == 0 || value_len > 19)
 		return -1;
 	for (size_t i = 0; i < value_len; i++) {
 		if (v[i] < '0' || v[i] > '9')
 			return -1;
-		seq = seq * 10 + (uint64_t)(v[i] - '0');
+		s.seq = s.seq * 10 + (uint64_t)(v[i] - '0');
 	}
-	if (d->nfound == d->capfound) {
-		size_t cap = d->capfound ? d->capfound * 2 : 1024;
-
-		f = realloc(d->found, cap * sizeof *f);
-		if (!f)
-			return -1;
-		d->found = f;
-		d->capfound = cap;
-	}
-	f = &d->found[d->nfound];
-	f->key = malloc(key_len);
-	if (!f->key)
+	s.key = malloc(key_len);
+	if (!s.key)
 		return -1;
-	memcpy(f->key, key, key_len);
-	f->len = key_len;
-	f->seq = seq;
-	d->nfound++;
+	memcpy(s.key, key, key_len);
+	s.len = key_len;
+	if (s.seq + 1 > d->next)
+		d->next = s.seq + 1;
+	at = &d->ring[s.seq % d->window];
+	/* Two ids in one slot: the window was larger; the older goes. */
+	if (at->key && at->seq > s.seq)
+		return drop_later(d, &s) ? (free(s.key), -1) : 0;
+	if (at->key && drop_later(d, at)) {
+		free(s.key);
+		return -1;
+	}
+	*at = s;
 	return 0;
-}
-
-static int by_seq(const void *a, const void *b)
-{
-	const struct gold_dedup_found *x = a, *y = b;
-
-	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 int gold_dedup_restore(struct gold_dedup *d, struct sluice_task *t,
 		       const struct sluice_host *h)
 {
-	size_t drop = d->nfound > d->window ? d->nfound - d->window : 0;
 	int rc = 0;
 
-	qsort(d->found, d->nfound, sizeof *d->found, by_seq);
-	for (size_t k = 0; k < d->nfound; k++) {
-		struct gold_dedup_found *f = &d->found[k];
-		struct gold_dedup_slot *s = &d->ring[f->seq % d->window];
+	/* Also out: ids that did not collide but are older than the
+	 * window now is. */
+	for (size_t k = 0; k < d->window; k++) {
+		struct gold_dedup_slot *s = &d->ring[k];
 
-		if (k < drop || s->key) {
-			/* Older than a smaller window holds. */
-			if (!rc && h->state_delete(t, f->key, f->len))
+		if (s->key && s->seq + d->window < d->next) {
+			if (drop_later(d, s))
 				rc = -1;
-			continue;
+			else
+				*s = (struct gold_dedup_slot){0};
 		}
-		s->key = f->key;
-		s->len = f->len;
-		f->key = NULL;
 	}
-	if (d->nfound)
-		d->next = d->found[d->nfound - 1].seq + 1;
-	free_found(d);
+	for (size_t k = 0; k < d->ndrop && !rc; k++)
+		if (h->state_delete(t, d->drop[k].key, d->drop[k].len))
+			rc = -1;
+	if (rc)
+		h->set_error(t, "dedup window: could not drop old ids from "
+				"the store (or out of memory)");
+	free_drop(d);
 	return rc;
 }
 
@@ -152,6 +159,6 @@ int gold_dedup_add(struct gold_dedup *d, struct sluice_task *t,
 	}
 	s->key = copy;
 	s->len = len;
-	d->next++;
+	s->seq = d->next++;
 	return 0;
 }

@@ -21,14 +21,12 @@ struct gold_dedup {
 	struct gold_dedup_slot {
 		char *key; /* the store key; NULL: empty */
 		size_t len;
-	} * ring; /* slot seq % window */
-	/* Gathered by gold_dedup_collect, placed by gold_dedup_restore. */
-	struct gold_dedup_found {
 		uint64_t seq;
-		char *key;
-		size_t len;
-	} * found;
-	size_t nfound, capfound;
+	} * ring; /* slot seq % window */
+	/* Restore: store keys found that a smaller window no longer holds,
+	 * deleted by gold_dedup_restore. */
+	struct gold_dedup_slot *drop;
+	size_t ndrop, capdrop;
 };
 
 /* 0, or -1 when out of memory. */
@@ -36,9 +34,10 @@ int gold_dedup_init(struct gold_dedup *d, char prefix, size_t window);
 void gold_dedup_free(struct gold_dedup *d);
 
 /* Restore, in two steps because state_foreach callbacks may not change
- * the store: collect is given every store entry (it keeps ours), then
- * restore places them in the ring and deletes what a smaller window no
- * longer holds. 0, or -1 with the reason set. */
+ * the store: collect is given every store entry and places ours in the
+ * ring by sequence number; restore then deletes what a smaller window
+ * no longer holds. collect: 0, or -1 (not ours after all: a bad value,
+ * or out of memory); restore: 0, or -1 with the reason set. */
 int gold_dedup_collect(struct gold_dedup *d, const void *key, size_t key_len,
 		       const void *value, size_t value_len);
 int gold_dedup_restore(struct gold_dedup *d, struct sluice_task *t,

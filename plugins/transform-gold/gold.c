@@ -601,16 +601,32 @@ static enum sluice_status item(struct gold *g, struct sluice_task *t,
 	return emit_row(g, t, "product_summary", in->timestamp_ms);
 }
 
+static enum sluice_status process_record(struct gold *g, struct sluice_task *t,
+					 const struct sluice_record *in);
+
 static enum sluice_status gold_process(void *state, struct sluice_task *t,
 				       const struct sluice_record *in)
 {
 	struct gold *g = state;
 	enum sluice_status st;
-	json_object *o;
-	int is_tx;
+	int reemitted = g->reemit;
 
 	if (g->reemit && (st = reemit_all(g, t)) != SLUICE_OK)
 		return st;
+	st = process_record(g, t, in);
+	/* The host drops what a refused record emitted: the re-emit too. */
+	if (st != SLUICE_OK && reemitted)
+		g->reemit = 1;
+	return st;
+}
+
+static enum sluice_status process_record(struct gold *g, struct sluice_task *t,
+					 const struct sluice_record *in)
+{
+	enum sluice_status st;
+	json_object *o;
+	int is_tx;
+
 	if (!in->value) {
 		count(g, t, COUNT_TOMBSTONE);
 		return SLUICE_OK;
