@@ -290,15 +290,23 @@ void silver_col_money(struct jbuf *b, json_object *v)
 		JBUF_LIT(b, "null");
 }
 
-uint64_t silver_fnv(uint64_t h, const void *p, size_t n)
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 29;
+}
+
+uint64_t silver_hash(const void *p, size_t n)
 {
 	const unsigned char *c = p;
+	uint64_t h = 0x243f6a8885a308d3ull ^ n, tail = 0;
+	size_t k = 0;
 
-	for (size_t k = 0; k < n; k++) {
-		h ^= c[k];
-		h *= 1099511628211ull;
-	}
-	return h;
+	for (; k + 8 <= n; k += 8)
+		h = mix(h, silver_get_u64(c + k));
+	for (int shift = 0; k < n; k++, shift += 8)
+		tail |= (uint64_t)c[k] << shift;
+	return mix(mix(h, tail), n);
 }
 
 void silver_put_u64(unsigned char *p, uint64_t v)

@@ -45,9 +45,10 @@ void silver_col_str(struct jbuf *b, json_object *v);
 void silver_col_int(struct jbuf *b, json_object *v);
 void silver_col_money(struct jbuf *b, json_object *v);
 
-/* FNV-1a over p[0..n), continuing from h (start with SILVER_FNV_INIT). */
-#define SILVER_FNV_INIT 1469598103934665603ull
-uint64_t silver_fnv(uint64_t h, const void *p, size_t n);
+/* A 64-bit hash of p[0..n), eight bytes at a time, the same on every
+ * machine (it is kept in the state store). Not for adversaries: it only
+ * tells a re-sent transaction that changed from one that did not. */
+uint64_t silver_hash(const void *p, size_t n);
 
 /* Little-endian fixed-width integers for the state store's values, so a
  * changelog restores the same on any machine. */

@@ -568,7 +568,7 @@ static enum sluice_status split(struct silver *s, struct sluice_task *t,
 		s->host->set_error(t, "out of memory");
 		return SLUICE_RETRY;
 	}
-	hash = silver_fnv(SILVER_FNV_INIT, s->rows.p, s->rows.len);
+	hash = silver_hash(s->rows.p, s->rows.len);
 	if (silver_window_seen(&s->win, id, id_len, &seen_hash)) {
 		count(s, t,
 		      seen_hash == hash ? COUNT_DUP_SAME : COUNT_DUP_CONFLICT);

@@ -10,9 +10,7 @@
 
 #include "rows.h"
 
-#define META_KEY "m:window"
-#define ENTRY_LEN 24
-#define META_LEN 24
+#define ENTRY_LEN 32
 
 static size_t entry_key(struct silver_window *w, const char *id, size_t len)
 {
@@ -89,7 +87,8 @@ static int evict(struct silver_window *w)
 			return -1;
 		w->evicted_count++;
 	}
-	while (w->max_age_us && w->n && w->have_watermark &&
+	/* The newest stays: its entry carries the watermark. */
+	while (w->max_age_us && w->n > 1 && w->have_watermark &&
 	       w->ring[w->head].time_us < w->watermark_us - w->max_age_us) {
 		if (evict_front(w))
 			return -1;
@@ -104,11 +103,14 @@ struct found {
 	struct silver_slot *v;
 	size_t n, cap;
 	int oom;
+	uint64_t max_seq;
+	int64_t watermark_us; /* that of the entry with max_seq */
 };
 
 static int collect(void *ctx, const void *key, size_t key_len,
 		   const void *value, size_t value_len)
 {
+	const unsigned char *v = value;
 	struct found *f = ctx;
 	const char *k = key;
 	struct silver_slot *s;
@@ -117,28 +119,31 @@ static int collect(void *ctx, const void *key, size_t key_len,
 		return 0;
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 1024;
-		struct silver_slot *v = realloc(f->v, cap * sizeof *v);
+		struct silver_slot *nv = realloc(f->v, cap * sizeof *nv);
 
-		if (!v) {
+		if (!nv) {
 			f->oom = 1;
 			return 1;
 		}
-		f->v = v;
+		f->v = nv;
 		f->cap = cap;
 	}
-	s = &f->v[f->n++];
-	s->seq = silver_get_u64(value);
-	s->time_us = (int64_t)silver_get_u64((const unsigned char *)value + 8);
+	s = &f->v[f->n];
+	s->seq = silver_get_u64(v);
+	s->time_us = (int64_t)silver_get_u64(v + 8);
 	s->len = (uint32_t)(key_len - 2);
-	/* Borrowed only during foreach: the id is copied in ring_push after
-	 * sorting, so keep a private copy here. */
+	/* The key is borrowed for this call only. */
 	s->big = malloc(key_len - 2);
 	if (!s->big) {
-		f->n--;
 		f->oom = 1;
 		return 1;
 	}
 	memcpy(s->big, k + 2, key_len - 2);
+	if (f->n == 0 || s->seq > f->max_seq) {
+		f->max_seq = s->seq;
+		f->watermark_us = (int64_t)silver_get_u64(v + 24);
+	}
+	f->n++;
 	return 0;
 }
 
@@ -154,8 +159,6 @@ int silver_window_open(struct silver_window *w, const struct sluice_host *h,
 		       int64_t max_age_us)
 {
 	struct found f = {0};
-	const unsigned char *meta;
-	size_t len;
 	int rc = -1;
 
 	memset(w, 0, sizeof *w);
@@ -163,16 +166,15 @@ int silver_window_open(struct silver_window *w, const struct sluice_host *h,
 	w->t = t;
 	w->max_count = max_count;
 	w->max_age_us = max_age_us;
-	meta = h->state_get(t, META_KEY, sizeof META_KEY - 1, &len);
-	if (meta && len == META_LEN) {
-		w->next_seq = silver_get_u64(meta);
-		w->watermark_us = (int64_t)silver_get_u64(meta + 8);
-		w->have_watermark = silver_get_u64(meta + 16) != 0;
-	}
 	h->state_foreach(t, collect, &f);
 	if (f.oom) {
 		h->set_error(t, "out of memory restoring the dedup window");
 		goto finalize;
+	}
+	if (f.n) {
+		w->next_seq = f.max_seq + 1;
+		w->have_watermark = f.watermark_us != INT64_MIN;
+		w->watermark_us = w->have_watermark ? f.watermark_us : 0;
 	}
 	qsort(f.v, f.n, sizeof *f.v, by_seq);
 	for (size_t k = 0; k < f.n; k++) {
@@ -182,8 +184,6 @@ int silver_window_open(struct silver_window *w, const struct sluice_host *h,
 					"window");
 			goto finalize;
 		}
-		if (f.v[k].seq >= w->next_seq)
-			w->next_seq = f.v[k].seq + 1;
 	}
 	rc = evict(w);
 finalize:
@@ -217,7 +217,7 @@ int silver_window_seen(struct silver_window *w, const char *id, size_t len,
 int silver_window_add(struct silver_window *w, const char *id, size_t len,
 		      int has_time, int64_t time_us, uint64_t hash)
 {
-	unsigned char v[ENTRY_LEN], meta[META_LEN];
+	unsigned char v[ENTRY_LEN];
 	uint64_t seq = w->next_seq;
 
 	if (has_time && (!w->have_watermark || time_us > w->watermark_us)) {
@@ -229,15 +229,11 @@ int silver_window_add(struct silver_window *w, const char *id, size_t len,
 	silver_put_u64(v, seq);
 	silver_put_u64(v + 8, (uint64_t)time_us);
 	silver_put_u64(v + 16, hash);
+	silver_put_u64(v + 24, (uint64_t)(w->have_watermark ? w->watermark_us
+							    : INT64_MIN));
 	if (w->h->state_put(w->t, w->key, entry_key(w, id, len), v, sizeof v))
 		return -1;
 	w->next_seq = seq + 1;
-	silver_put_u64(meta, w->next_seq);
-	silver_put_u64(meta + 8, (uint64_t)w->watermark_us);
-	silver_put_u64(meta + 16, (uint64_t)w->have_watermark);
-	if (w->h->state_put(w->t, META_KEY, sizeof META_KEY - 1, meta,
-			    sizeof meta))
-		return -1;
 	if (ring_push(w, seq, time_us, id, len)) {
 		w->h->set_error(w->t, "out of memory");
 		return -1;

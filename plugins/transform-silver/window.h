@@ -6,9 +6,11 @@
  *
  * Store entries (keys never start with NUL, as the host requires):
  *   "t:<transaction_id>" -> seq u64, event time i64 (us), content hash
- *                           u64 (little-endian, 24 bytes)
- *   "m:window"           -> next seq u64, watermark i64 (us), whether
- *                           the watermark is set u64
+ *                           u64, the watermark after it was added i64
+ *                           (INT64_MIN: none yet), little-endian, 32 bytes
+ * One put per new id and one delete per eviction: nothing else is
+ * written. The newest id is never evicted by time, so the entry with the
+ * highest seq always tells the next seq and the watermark at restore.
  * The order of eviction lives in memory as a ring of the ids by seq,
  * rebuilt from the store in open.
  */
