@@ -148,7 +148,7 @@ static void create_compacted(struct sluice_task *t, const char *topic,
 	rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
 	rd_kafka_queue_t *q = rd_kafka_queue_new(t->producer);
 	rd_kafka_CreateTopics(t->producer, &nt, 1, NULL, q);
-	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
 	const rd_kafka_CreateTopics_result_t *res =
 		ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
 	size_t cnt = 0;
@@ -183,9 +183,23 @@ static int ensure_topic(struct sluice_task *t, char *err, size_t errlen)
 			return -1;
 		}
 		int64_t deadline = worker_now_ms() + 10000;
+		int asked = 0;
 		while ((have = topic_partitions(t->producer, kv->topic)) < 0 &&
-		       worker_now_ms() < deadline)
+		       worker_now_ms() < deadline) {
+			/* No admin API (a cluster that refuses it, or
+			 * `sluice broker`): asking for the topic itself
+			 * auto-creates it where the cluster allows. */
+			if (!asked++ && !c->w->embedded) {
+				rd_kafka_topic_t *rkt = rd_kafka_topic_new(
+					t->producer, kv->topic, NULL);
+				const struct rd_kafka_metadata *md;
+				if (!rd_kafka_metadata(t->producer, 0, rkt, &md,
+						       5000))
+					rd_kafka_metadata_destroy(md);
+				rd_kafka_topic_destroy(rkt);
+			}
 			nanosleep(&(struct timespec){0, 100 * 1000000}, NULL);
+		}
 	}
 	if (have < 0) {
 		snprintf(err, errlen,
