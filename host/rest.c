@@ -82,6 +82,8 @@ const char *rest_arg(const struct rest_req *q, const char *name)
 					   name);
 }
 
+/* GET /. The pipeline page for browsers (Accept: text/html) will answer
+ * here too; `sluice status` and `sluice graph` read the JSON paths. */
 static void root(struct rest_req *q, struct rest_resp *o)
 {
 	if (!rest_is(q, "GET")) {
