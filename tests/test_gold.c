@@ -916,6 +916,13 @@ START_TEST(test_rejects)
 		 "the value is not one "
 		 "JSON object"},
 		{TX_TOPIC, "[1]", "the value is not one JSON object"},
+		{ITEMS_TOPIC,
+		 "{\"transaction_id\": \"x\", \"item_id\": \"i\", \"name\": "
+		 "\"P\xffn\", \"price\": 1, \"quantity\": 1, \"category\": "
+		 "\"office\"}",
+		 "the value is not one JSON object"},
+		{TX_TOPIC, "{\"transaction_id\": 'x'}",
+		 "the value is not one JSON object"},
 		{TX_TOPIC, "{} {}", "the value is not one JSON object"},
 		{TX_TOPIC, "{\"amount\": 1}",
 		 "'transaction_id' is missing or not a string"},

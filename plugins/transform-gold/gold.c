@@ -162,6 +162,12 @@ static enum sluice_status gold_open(struct sluice_task *t,
 	g->lateness_us = h->opt_duration_ms(t, "allowed.lateness") * 1000;
 	window = (size_t)h->opt_int(t, "dedup.window.count");
 	g->tok = json_tokener_new();
+	/* Strict, and valid UTF-8 only: two names that differ only in bad
+	 * bytes would otherwise be one output key (\ufffd) and two rows. */
+	if (g->tok)
+		json_tokener_set_flags(g->tok,
+				       JSON_TOKENER_STRICT |
+					       JSON_TOKENER_VALIDATE_UTF8);
 	if (!g->tok || gold_dedup_init(&g->tx, 't', window) ||
 	    gold_dedup_init(&g->items, 'i', window)) {
 		h->set_error(t, "out of memory");
