@@ -1020,6 +1020,15 @@ static struct loaded load(const char *name)
 	return l;
 }
 
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+
+	if (!q)
+		abort();
+	return q;
+}
+
 /* The shipped expectations, checked here independently of expr.c. */
 struct tally {
 	regex_t email;
@@ -1074,8 +1083,7 @@ static int tally_record(struct tally *ty, const char *value)
 		ck_assert(json_object_object_get_ex(o, "transaction_id", &v));
 		if (ty->nids == ty->cap) {
 			ty->cap = ty->cap ? ty->cap * 2 : 4096;
-			ty->ids = realloc(ty->ids, ty->cap * sizeof *ty->ids);
-			ck_assert_ptr_nonnull(ty->ids);
+			ty->ids = xrealloc(ty->ids, ty->cap * sizeof *ty->ids);
 		}
 		snprintf(ty->ids[ty->nids++], sizeof ty->ids[0], "%s",
 			 json_object_get_string(v));
@@ -1191,10 +1199,9 @@ START_TEST(test_faker_stream)
 			} else if (!strcmp(r->output, "transactions")) {
 				if (nout == cap_out) {
 					cap_out = cap_out ? cap_out * 2 : 4096;
-					out_ids = realloc(
+					out_ids = xrealloc(
 						out_ids,
 						cap_out * sizeof *out_ids);
-					ck_assert_ptr_nonnull(out_ids);
 				}
 				snprintf(out_ids[nout++], sizeof out_ids[0],
 					 "%s", r->key);
