@@ -29,3 +29,7 @@ tests/test_state_rt.log: tests/test_state_rt$(EXEEXT)
 	--log-file $$b.log --trs-file $$b.trs \
 	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
 	"$$tst" $(AM_TESTS_FD_REDIRECT)
+
+# Fixtures of test_config's connector_state.
+EXTRA_DIST += tests/config/connector/state.yaml \
+	tests/config/connector/state-bad.yaml

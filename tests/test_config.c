@@ -397,6 +397,34 @@ START_TEST(connector_three_errors_in_order)
 }
 END_TEST
 
+START_TEST(connector_state)
+{
+	struct connector_config *c =
+		config_load_connector(FIX("connector/state.yaml"), &d);
+	expect_count(0);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->state.max_bytes, 64 * 1024 * 1024);
+	ck_assert_int_eq(c->state.commit_interval_ms, 250);
+	ck_assert_int_eq(c->state.snapshot_bytes, 512 * 1024);
+	config_free_connector(c);
+	c = config_load_connector(FIX("connector/defaults.yaml"), &d);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->state.max_bytes, 256 * 1024 * 1024);
+	ck_assert_int_eq(c->state.commit_interval_ms, 1000);
+	ck_assert_int_eq(c->state.snapshot_bytes, 1024 * 1024);
+	config_free_connector(c);
+
+	const char *f = "connector/state-bad.yaml";
+	load_bad(f, 4);
+	expect_diag(0, f, 6, 3,
+		    "unknown key 'state.max.byte'; did you mean "
+		    "'state.max.bytes'?");
+	expect_diag(1, f, 7, 14, "state.max.bytes: at least 1KiB");
+	expect_diag(2, f, 8, 20, "state.commit.interval: at least 10ms");
+	expect_diag(3, f, 9, 19, "state.snapshot.bytes: at least 1 byte");
+}
+END_TEST
+
 START_TEST(connector_tolerance)
 {
 	load_bad("connector/tolerance.yaml", 1);
@@ -814,6 +842,7 @@ static Suite *config_suite(void)
 	tcase_add_test(c, connector_bad_duration_and_bool);
 	tcase_add_test(c, connector_three_errors_in_order);
 	tcase_add_test(c, connector_tolerance);
+	tcase_add_test(c, connector_state);
 	tcase_add_test(c, connector_not_a_map);
 	tcase_add_test(c, connector_bad_transforms);
 	tcase_add_test(c, connector_env_expanded);
