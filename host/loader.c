@@ -20,6 +20,9 @@
 #define NAME_RULE                                                              \
 	"use at most 64 lowercase letters, digits and '-', starting with a "   \
 	"letter or digit"
+#define OUTPUT_RULE                                                            \
+	"use at most 64 lowercase letters, digits, '-' and '_', starting "     \
+	"with a letter or digit"
 
 #define END_OF(member)                                                         \
 	(offsetof(struct sluice_plugin, member) +                              \
@@ -64,17 +67,29 @@ static char *xstrdup(const char *s)
 
 /* Plugin and output names end up in topic names, metric labels and
  * YAML keys, so they stay in a character set that needs no quoting. */
-static int name_ok(const char *s)
+static int name_ok_with(const char *s, int underscore)
 {
 	size_t i = 0;
 	for (; s[i]; i++) {
 		int c = (unsigned char)s[i];
 		int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			 (c == '-' && i > 0);
+			 (c == '-' && i > 0) ||
+			 (c == '_' && i > 0 && underscore);
 		if (!ok || i == NAME_MAX_LEN)
 			return 0;
 	}
 	return i > 0;
+}
+
+static int name_ok(const char *s)
+{
+	return name_ok_with(s, 0);
+}
+
+/* Output names also take '_' (table names such as daily_metrics). */
+static int output_name_ok(const char *s)
+{
+	return name_ok_with(s, 1);
 }
 
 const char *loader_kind_name(enum sluice_kind kind)
@@ -141,10 +156,10 @@ static int check_outputs(const struct sluice_plugin *p, char *err, size_t len)
 			    "NULL for one output called \"out\")",
 			    p->name);
 	for (size_t i = 0; o[i]; i++) {
-		if (!name_ok(o[i]))
+		if (!output_name_ok(o[i]))
 			return fail(err, len,
 				    "plugin '%s': output name '%s' is not "
-				    "valid: " NAME_RULE,
+				    "valid: " OUTPUT_RULE,
 				    p->name, o[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(o[i], o[j]) == 0)
@@ -206,7 +221,8 @@ int loader_check(const struct sluice_plugin *p, char *err, size_t len)
 	if (flags & ~SLUICE_PLUGIN_STATEFUL)
 		return fail(err, len, "plugin '%s' has unknown flags 0x%x",
 			    p->name, flags & ~SLUICE_PLUGIN_STATEFUL);
-	if ((flags & SLUICE_PLUGIN_STATEFUL) && p->kind != SLUICE_KIND_TRANSFORM)
+	if ((flags & SLUICE_PLUGIN_STATEFUL) &&
+	    p->kind != SLUICE_KIND_TRANSFORM)
 		return fail(err, len,
 			    "plugin '%s': only a transform can be stateful "
 			    "(SLUICE_PLUGIN_STATEFUL)",

@@ -204,18 +204,25 @@ static void summary(struct worker *w, int64_t elapsed_ms)
 		int64_t lag;
 		int ft;
 		connector_totals(c, &in, &out, &failed, &dlq, &lag, &ft);
+		/* Per output only when there are several: "out 10 (out 9,
+		 * quarantine 1)". */
 		char outs[512] = "";
 		size_t pos = 0;
-		for (int o = 0; o < c->outputs_n && pos < sizeof(outs); o++) {
+		for (int o = 0; c->outputs_n > 1 && o < c->outputs_n &&
+				pos < sizeof(outs);
+		     o++) {
 			uint64_t n = 0;
 			for (int k = 0; k < c->tasks_n; k++)
 				if (c->tasks[k])
 					n += atomic_load(
 						&c->tasks[k]->by_output[o]);
 			pos += (size_t)snprintf(outs + pos, sizeof(outs) - pos,
-						", %s %llu", c->output_names[o],
+						"%s%s %llu", o ? ", " : " (",
+						c->output_names[o],
 						(unsigned long long)n);
 		}
+		if (pos && pos < sizeof(outs) - 1)
+			strcat(outs, ")");
 		log_msg(SLUICE_LOG_INFO, c->cfg->name,
 			"summary: in %llu, out %llu%s, failed %llu, "
 			"dead-lettered %llu, %.1f s",

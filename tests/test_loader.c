@@ -5,9 +5,9 @@
  */
 #include <check.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,14 +16,16 @@
 
 /* The smallest descriptor of the current ABI minor: up to its last field
  * (sizeof adds the tail padding). */
-#define DESC_MIN_SIZE                                                          \
-	(offsetof(struct sluice_plugin, flags) + sizeof(unsigned))
+#define DESC_MIN_SIZE (offsetof(struct sluice_plugin, flags) + sizeof(unsigned))
 
 #define LIBS TEST_PLUGIN_DIR "/.libs"
 #define DUP_LIBS TEST_PLUGIN_DIR "/dup/.libs"
 #define NAME_RULE                                                              \
 	"use at most 64 lowercase letters, digits and '-', starting with a "   \
 	"letter or digit"
+#define OUTPUT_RULE                                                            \
+	"use at most 64 lowercase letters, digits, '-' and '_', starting "     \
+	"with a letter or digit"
 
 static char err[4096];
 static char want[4096];
@@ -153,8 +155,7 @@ START_TEST(short_struct)
 	 * minimum. */
 	format_want("%s/short-struct.so: descriptor is 48 bytes, ABI %d.%d "
 		    "needs at least %zu bytes",
-		    LIBS, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR,
-		    DESC_MIN_SIZE);
+		    LIBS, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, DESC_MIN_SIZE);
 	ck_assert_str_eq(err, want);
 }
 END_TEST
@@ -349,8 +350,7 @@ START_TEST(scan_mixed_dir)
 	scratch_path(file, sizeof(file), "short-struct.so");
 	format_want("descriptor is 48 bytes, ABI %d.%d needs at least %zu "
 		    "bytes",
-		    SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR,
-		    DESC_MIN_SIZE);
+		    SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, DESC_MIN_SIZE);
 	diag_is(&d.v[3], file, want);
 	scratch_path(file, sizeof(file), "wrong-callbacks.so");
 	diag_is(&d.v[4], file,
@@ -569,6 +569,9 @@ static const struct sluice_plugin base = {
 
 static const char *const no_outputs[] = {NULL};
 static const char *const bad_output[] = {"out", "Out", NULL};
+static const char *const lead_underscore[] = {"_out", NULL};
+static const char *const table_outputs[] = {"daily_metrics", "user-summary",
+					    "late", NULL};
 static const char *const twice[] = {"a", "b", "a", NULL};
 static const char *const one_output[] = {"out", NULL};
 
@@ -600,8 +603,7 @@ static const char *bad_case(int i, struct sluice_plugin *d)
 		format_want(
 			"descriptor is 0 bytes, ABI %d.%d needs at least %zu "
 			"bytes",
-			SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR,
-			DESC_MIN_SIZE);
+			SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, DESC_MIN_SIZE);
 		return want;
 	case 3:
 		d->name = NULL;
@@ -686,14 +688,18 @@ static const char *bad_case(int i, struct sluice_plugin *d)
 	case 23:
 		d->outputs = bad_output;
 		return "plugin 'case': output name 'Out' is not "
-		       "valid: " NAME_RULE;
+		       "valid: " OUTPUT_RULE;
 	case 24:
 		d->outputs = twice;
 		return "plugin 'case': output 'a' is declared twice";
+	case 25:
+		d->outputs = lead_underscore;
+		return "plugin 'case': output name '_out' is not "
+		       "valid: " OUTPUT_RULE;
 	}
 	return NULL;
 }
-#define BAD_CASES 25
+#define BAD_CASES 26
 
 START_TEST(refuses_descriptor)
 {
@@ -736,6 +742,8 @@ START_TEST(accepts_descriptors)
 	d.flush = NULL;
 	d.process = t_process;
 	d.outputs = twice + 1;
+	ck_assert_msg(loader_check(&d, err, sizeof(err)) == 0, "%s", err);
+	d.outputs = table_outputs; /* '_' in output names, not plugin names */
 	ck_assert_msg(loader_check(&d, err, sizeof(err)) == 0, "%s", err);
 
 	/* Longer than this host knows: a plugin of a later minor rebuilt
