@@ -961,6 +961,12 @@ START_TEST(test_invalid_records)
 		 "items[1]: expected object, got int"},
 		{"{\"transaction_id\": \"t\", \"items\": [{\"name\": \"a\"}]}",
 		 "items[0].item_id: expected string, got nothing"},
+		{"{\"transaction_id\": \"t\", \"items\": []}",
+		 "timestamp: expected string, got nothing"},
+		{"{\"transaction_id\": \"t\", \"timestamp\": 1767225600}",
+		 "timestamp: expected string, got int"},
+		{"{\"transaction_id\": \"t\", \"timestamp\": \"yesterday\"}",
+		 "timestamp: not an ISO 8601 time: 'yesterday'"},
 	};
 
 	mock_host_set(m, "expectations", "");
@@ -982,7 +988,7 @@ START_TEST(test_invalid_records)
 		   "{\"_rescued_data\": null, \"_errors\": [\"no value (a "
 		   "tombstone)\"], \"_source\": {\"topic\": "
 		   "\"bronze_transactions\", \"partition\": 2, \"offset\": "
-		   "9}}");
+		   "12}}");
 	/* Bytes that are not UTF-8 are kept exactly, in base64. */
 	ck_assert_uint_eq(run("\xff"), 1);
 	assert_rec(sizeof cases / sizeof cases[0] + 1, "quarantine", "k",
@@ -990,7 +996,7 @@ START_TEST(test_invalid_records)
 		   "\"/w==\", \"_errors\": [\"not valid JSON: unexpected "
 		   "character\"], \"_source\": {\"topic\": "
 		   "\"bronze_transactions\", \"partition\": 2, \"offset\": "
-		   "10}}");
+		   "13}}");
 	ck_assert_uint_eq(mock_state_count(mock_host_store(m)), 0);
 }
 END_TEST

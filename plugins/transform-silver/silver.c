@@ -551,7 +551,7 @@ static enum sluice_status split(struct silver *s, struct sluice_task *t,
 	char why[256], ukey[24];
 	uint64_t hash, seen_hash, version = 0;
 	int64_t time_us = 0;
-	int has_time = 0, user;
+	int user;
 
 	id = silver_str(txid, &id_len);
 	if (!id)
@@ -568,6 +568,15 @@ static enum sluice_status split(struct silver *s, struct sluice_task *t,
 		s->host->set_error(t, "out of memory");
 		return SLUICE_RETRY;
 	}
+	/* The event time: the window's, and gold's time buckets. */
+	tss = silver_str(ts, &ts_len);
+	if (!tss)
+		return invalid(s, t, in, "timestamp: expected string, got %s",
+			       ts ? silver_type_name(ts) : "nothing");
+	if (silver_time_parse(tss, ts_len, &time_us))
+		return invalid(s, t, in,
+			       "timestamp: not an ISO 8601 time: '%.*s'",
+			       (int)(ts_len > 40 ? 40 : ts_len), tss);
 	hash = silver_hash(s->rows.p, s->rows.len);
 	if (silver_window_seen(&s->win, id, id_len, &seen_hash)) {
 		count(s, t,
@@ -596,10 +605,7 @@ static enum sluice_status split(struct silver *s, struct sluice_task *t,
 	if (user == 1 && emit(s, t, "users", in, ukey + 2, ukey_len - 2,
 			      s->user.p, s->user.len))
 		return SLUICE_FATAL;
-	tss = silver_str(ts, &ts_len);
-	if (tss && silver_time_parse(tss, ts_len, &time_us) == 0)
-		has_time = 1;
-	if (silver_window_add(&s->win, id, id_len, has_time, time_us, hash))
+	if (silver_window_add(&s->win, id, id_len, 1, time_us, hash))
 		return SLUICE_FATAL;
 	if (user == 1 &&
 	    s->host->state_put(t, ukey, ukey_len, s->profile.p, s->profile.len))

@@ -176,7 +176,8 @@ int silver_window_open(struct silver_window *w, const struct sluice_host *h,
 		w->have_watermark = f.watermark_us != INT64_MIN;
 		w->watermark_us = w->have_watermark ? f.watermark_us : 0;
 	}
-	qsort(f.v, f.n, sizeof *f.v, by_seq);
+	if (f.n)
+		qsort(f.v, f.n, sizeof *f.v, by_seq);
 	for (size_t k = 0; k < f.n; k++) {
 		if (ring_push(w, f.v[k].seq, f.v[k].time_us, f.v[k].big,
 			      f.v[k].len)) {
