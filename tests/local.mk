@@ -14,6 +14,7 @@ EXTRA_DIST += tests/run-test
 
 # The unit tests under valgrind (memcheck; leaks are errors). Integration
 # tests, which spawn workers and brokers, are left out.
+INTEGRATION_TESTS =
 UNIT_TESTS = tests/test_units tests/test_ytree tests/test_options \
 	tests/test_config tests/test_loader tests/test_faker
 check-valgrind:

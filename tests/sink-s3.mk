@@ -41,9 +41,17 @@ tests_test_sink_s3_s3_CPPFLAGS = $(sink_s3_test_cppflags)
 tests_test_sink_s3_s3_CFLAGS = $(sink_s3_test_cflags)
 tests_test_sink_s3_s3_LDADD = $(sink_s3_test_libs) -lm
 
-# In a real worker: `sluice run` against a broker inside the test.
+# In a real worker: `sluice run` against a broker inside the test; an
+# integration test (make check-integration), with its own log rule.
 check_PROGRAMS += tests/test_sink_s3_worker
-TESTS += tests/test_sink_s3_worker
+INTEGRATION_TESTS += tests/test_sink_s3_worker
+tests/test_sink_s3_worker.log: tests/test_sink_s3_worker$(EXEEXT)
+	@p='tests/test_sink_s3_worker$(EXEEXT)'; \
+	b='tests/test_sink_s3_worker'; \
+	$(am__check_pre) $(LOG_DRIVER) --test-name "$$f" \
+	--log-file $$b.log --trs-file $$b.trs \
+	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
+	"$$tst" $(AM_TESTS_FD_REDIRECT)
 tests_test_sink_s3_worker_SOURCES = tests/test_sink_s3_worker.c \
 	tests/sink_s3_env.c tests/sink_s3_env.h $(sink_s3_sources)
 tests_test_sink_s3_worker_CPPFLAGS = $(sink_s3_test_cppflags) \
