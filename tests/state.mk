@@ -21,6 +21,7 @@ tests_test_state_rt_CFLAGS = $(test_cflags) \
 	-DRT_PLUGIN_DIR='"$(abs_top_builddir)/tests/rt/.libs"'
 tests_test_state_rt_LDADD = $(test_ldadd)
 
+INTEGRATION_TESTS += tests/test_state_rt
 # Not in TESTS, so automake writes no log rule for it; this is its rule.
 tests/test_state_rt.log: tests/test_state_rt$(EXEEXT)
 	@p='tests/test_state_rt$(EXEEXT)'; \
