@@ -134,12 +134,19 @@ static int fix_ends(struct sluice_task *t)
 	rd_kafka_topic_partition_list_t *a = NULL;
 	if (rd_kafka_assignment(t->consumer, &a) || !a)
 		return -1;
+	/* Low watermarks: with nothing committed, reading starts there
+	 * (auto.offset.reset is earliest), so a partition whose low
+	 * watermark is its end (empty) is done from the start. */
+	int64_t *low = calloc((size_t)a->cnt + 1, sizeof(*low));
+	if (!low)
+		abort();
 	for (int i = 0; i < a->cnt; i++) {
-		int64_t lo, hi;
+		int64_t hi;
 		if (rd_kafka_query_watermark_offsets(
 			    t->consumer, a->elems[i].topic,
-			    a->elems[i].partition, &lo, &hi, 10000)) {
+			    a->elems[i].partition, &low[i], &hi, 10000)) {
 			rd_kafka_topic_partition_list_destroy(a);
+			free(low);
 			return -1; /* try again on the next round */
 		}
 		a->elems[i].offset = hi;
@@ -149,8 +156,13 @@ static int fix_ends(struct sluice_task *t)
 	if (a->cnt && rd_kafka_committed(t->consumer, base, 10000)) {
 		rd_kafka_topic_partition_list_destroy(base);
 		rd_kafka_topic_partition_list_destroy(a);
+		free(low);
 		return -1;
 	}
+	for (int i = 0; i < base->cnt; i++)
+		if (base->elems[i].offset < 0)
+			base->elems[i].offset = low[i];
+	free(low);
 	if (t->ends_base)
 		rd_kafka_topic_partition_list_destroy(t->ends_base);
 	t->ends = a;
