@@ -42,6 +42,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	}
 }
 
+void task_count_untracked(struct sluice_task *t, int output)
+{
+	atomic_fetch_add(&t->by_output[output], 1);
+	atomic_fetch_add(&t->counters.out, 1);
+}
+
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	(void)rk;

@@ -29,6 +29,12 @@ int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 int task_produce(struct sluice_task *t, const char *topic,
 		 struct staged_record *r, void *opaque);
 
+/* Counts a record emitted outside any input (a tick's summaries, a
+ * stateful plugin's rows after a restore) as out, on its output: no
+ * input waits for its acknowledgement, so it is counted when handed to
+ * the producer (a failed delivery fails the task anyway). */
+void task_count_untracked(struct sluice_task *t, int output);
+
 /* Serves delivery reports for up to timeout_ms. */
 void task_serve(struct sluice_task *t, int timeout_ms);
 

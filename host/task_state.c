@@ -987,10 +987,13 @@ static int run_tick(struct sluice_task *t)
 		return -1;
 	}
 	int rc = end_call(t, st == SLUICE_OK);
-	for (size_t i = 0; i < t->staged_n && !rc; i++)
+	for (size_t i = 0; i < t->staged_n && !rc; i++) {
 		rc = task_produce(t,
 				  t->conn->output_topics[t->staged[i].output],
 				  &t->staged[i], OPAQUE_UNTRACKED);
+		if (!rc)
+			task_count_untracked(t, t->staged[i].output);
+	}
 	task_staged_clear(t);
 	return rc;
 }

@@ -302,17 +302,23 @@ static int run_tick(struct sluice_task *t, struct transform *x)
 		 * dead-lettered alone (or fails the task). */
 		if (chain_staged(t, x, NULL))
 			return -1;
-		for (size_t i = 0; i < x->chained.n && !rc; i++)
+		for (size_t i = 0; i < x->chained.n && !rc; i++) {
 			rc = task_produce(
 				t, t->conn->output_topics[x->chained_output[i]],
 				&x->chained.v[i], OPAQUE_UNTRACKED);
+			if (!rc)
+				task_count_untracked(t, x->chained_output[i]);
+		}
 		chain_out_clear(&x->chained);
 		return rc;
 	}
-	for (size_t i = 0; i < t->staged_n && !rc; i++)
+	for (size_t i = 0; i < t->staged_n && !rc; i++) {
 		rc = task_produce(t,
 				  t->conn->output_topics[t->staged[i].output],
 				  &t->staged[i], OPAQUE_UNTRACKED);
+		if (!rc)
+			task_count_untracked(t, t->staged[i].output);
+	}
 	task_staged_clear(t);
 	return rc;
 }

@@ -79,7 +79,9 @@ tests/test_rest.log: tests/test_rest$(EXEEXT)
 # Every integration test; other fragments (tests/state.mk, tests/sink-s3.mk)
 # add theirs. recheck-integration runs again only the ones that failed.
 INTEGRATION_TESTS += tests/test_runtime tests/test_faker_resume tests/test_rest \
-	tests/test_chain
+	tests/test_chain tests/pipeline.sh
+# The shipped connectors.d/ pipeline as triggered runs (issues 7 and 9).
+EXTRA_DIST += tests/pipeline.sh
 check-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT) \
 	$(pkglib_LTLIBRARIES)
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(INTEGRATION_TESTS)"
