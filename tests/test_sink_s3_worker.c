@@ -682,7 +682,9 @@ static void *snap_produce(void *arg)
 				RD_KAFKA_V_PARTITION(
 					(int32_t)(snap_key(i) % p->parts)),
 				RD_KAFKA_V_KEY(key, strlen(key)),
-				RD_KAFKA_V_VALUE(tomb ? NULL : buf,
+				/* Parenthesised: the macro casts its first
+				 * argument, which would bind to `tomb`. */
+				RD_KAFKA_V_VALUE((tomb ? NULL : buf),
 						 tomb ? 0 : (size_t)n),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				RD_KAFKA_V_END);
