@@ -214,8 +214,8 @@ static void read_state(const struct config_reader *r, struct state_policy *s,
 			}
 			break;
 		case 1:
-			if (!config_read_duration(r, kid,
-						  "state.commit.interval", &v)) {
+			if (!config_read_duration(
+				    r, kid, "state.commit.interval", &v)) {
 				if (v < 10)
 					diags_add(r->d, r->file, kid->line,
 						  kid->col,

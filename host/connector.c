@@ -182,7 +182,7 @@ int connector_run(struct connector *c)
 	void *(*body)(void *) = p->kind == SLUICE_KIND_SOURCE ? task_source_main
 				: p->kind == SLUICE_KIND_SINK ? task_sink_main
 				: task_state_wanted(c)	      ? task_state_main
-							      : task_transform_main;
+						       : task_transform_main;
 	for (int i = 0; i < c->tasks_n; i++) {
 		struct sluice_task *t = c->tasks[i];
 		atomic_store(&t->state_, TASK_RUNNING);

@@ -208,8 +208,8 @@ static void summary(struct worker *w, int64_t elapsed_ms)
 		 * quarantine 1)". */
 		char outs[512] = "";
 		size_t pos = 0;
-		for (int o = 0; c->outputs_n > 1 && o < c->outputs_n &&
-				pos < sizeof(outs);
+		for (int o = 0;
+		     c->outputs_n > 1 && o < c->outputs_n && pos < sizeof(outs);
 		     o++) {
 			uint64_t n = 0;
 			for (int k = 0; k < c->tasks_n; k++)

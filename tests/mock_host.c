@@ -8,9 +8,9 @@
 #include "mock_state.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -755,8 +755,8 @@ static struct mock_state *store_of(struct sluice_task *t)
 {
 	struct mock_host *m = mock_of(t);
 
-	if (m->plugin->struct_size < offsetof(struct sluice_plugin, flags) +
-					     sizeof(unsigned) ||
+	if (m->plugin->struct_size <
+		    offsetof(struct sluice_plugin, flags) + sizeof(unsigned) ||
 	    !(m->plugin->flags & SLUICE_PLUGIN_STATEFUL)) {
 		m->misuse++;
 		snprintf(m->error, sizeof m->error,
@@ -781,8 +781,8 @@ static int h_state_put(struct sluice_task *t, const void *key, size_t key_len,
 	struct mock_state *kv = store_of(t);
 	struct mock_host *m = mock_of(t);
 
-	return kv ? mock_state_put(kv, key, key_len, value, value_len,
-				   m->error, sizeof m->error)
+	return kv ? mock_state_put(kv, key, key_len, value, value_len, m->error,
+				   sizeof m->error)
 		  : -1;
 }
 
@@ -798,9 +798,8 @@ static int h_state_delete(struct sluice_task *t, const void *key,
 }
 
 static int h_state_foreach(struct sluice_task *t,
-			   int (*fn)(void *ctx, const void *key,
-				     size_t key_len, const void *value,
-				     size_t value_len),
+			   int (*fn)(void *ctx, const void *key, size_t key_len,
+				     const void *value, size_t value_len),
 			   void *ctx)
 {
 	struct mock_state *kv = store_of(t);

@@ -284,11 +284,12 @@ START_TEST(env_default)
 	unsetenv("YT_UNSET");
 	setenv("YT_EMPTY", "", 1);
 	setenv("YT_HOST", "db", 1);
-	struct ynode *r = load_ok("a: ${env:YT_UNSET:-10000}\n"
-				  "b: ${env:YT_EMPTY:-x}\n"
-				  "c: ${env:YT_HOST:-x}\n"
-				  "d: ${env:YT_UNSET:-}\n"
-				  "e: http://${env:YT_UNSET:-127.0.0.1:7480}/p\n");
+	struct ynode *r =
+		load_ok("a: ${env:YT_UNSET:-10000}\n"
+			"b: ${env:YT_EMPTY:-x}\n"
+			"c: ${env:YT_HOST:-x}\n"
+			"d: ${env:YT_UNSET:-}\n"
+			"e: http://${env:YT_UNSET:-127.0.0.1:7480}/p\n");
 	ck_assert_str_eq(ytree_get(r, "a")->value, "10000");
 	ck_assert_str_eq(ytree_get(r, "b")->value, "x");
 	ck_assert_str_eq(ytree_get(r, "c")->value, "db");
