@@ -48,6 +48,69 @@ void task_count_untracked(struct sluice_task *t, int output)
 	atomic_fetch_add(&t->counters.out, 1);
 }
 
+enum sluice_status task_process_retrying(struct sluice_task *t,
+					 const struct sluice_record *in,
+					 void (*undo)(struct sluice_task *t))
+{
+	const struct sluice_plugin *p = t->conn->plugin;
+	int attempt = 0;
+	int64_t first = 0;
+	for (;;) {
+		t->call_error[0] = '\0';
+		t->staging_open = 1;
+		enum sluice_status st = p->process(t->state, t, in);
+		t->staging_open = 0;
+		if (st == SLUICE_OK)
+			return SLUICE_OK;
+		task_staged_clear(t);
+		if (undo)
+			undo(t);
+		if (st == SLUICE_REJECT)
+			return SLUICE_REJECT;
+		if (st != SLUICE_RETRY) {
+			task_fail(t, "process failed on %s[%d]@%lld: %s",
+				  in->topic, in->partition,
+				  (long long)in->offset, t->call_error);
+			return SLUICE_FATAL;
+		}
+		if (attempt++ == 0)
+			first = worker_now_ms();
+		if (task_retry_wait(t, attempt, first, "process"))
+			return SLUICE_FATAL;
+	}
+}
+
+int task_produce_staged(struct sluice_task *t, const int *out_partitions,
+			int32_t in_partition, size_t idx, void *ref)
+{
+	int rc = 0;
+	for (size_t i = 0; i < t->staged_n && rc == 0; i++) {
+		struct staged_record *r = &t->staged[i];
+		int np = out_partitions[r->output];
+		if (r->partition < 0 && !r->key && np > 0)
+			r->partition = in_partition % np;
+		tracker_add_pending(&t->trackers, idx, 1);
+		atomic_fetch_add(&t->by_output[r->output], 1);
+		rc = task_produce(t, t->conn->output_topics[r->output], r, ref);
+	}
+	task_staged_clear(t);
+	return rc;
+}
+
+int task_produce_untracked(struct sluice_task *t)
+{
+	int rc = 0;
+	for (size_t i = 0; i < t->staged_n && !rc; i++) {
+		rc = task_produce(t,
+				  t->conn->output_topics[t->staged[i].output],
+				  &t->staged[i], OPAQUE_UNTRACKED);
+		if (!rc)
+			task_count_untracked(t, t->staged[i].output);
+	}
+	task_staged_clear(t);
+	return rc;
+}
+
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	(void)rk;

@@ -29,6 +29,26 @@ int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 int task_produce(struct sluice_task *t, const char *topic,
 		 struct staged_record *r, void *opaque);
 
+/* Calls the plugin's process on `in`, again after a backoff (task_retry_wait)
+ * while it answers RETRY. Returns OK (its emits are staged), REJECT
+ * (nothing staged; the reason in call_error), or FATAL: the task has
+ * failed or is stopping. `undo`, when set, runs after every answer that
+ * is not OK (a stateful task rolls back the call's store writes). */
+enum sluice_status task_process_retrying(struct sluice_task *t,
+					 const struct sluice_record *in,
+					 void (*undo)(struct sluice_task *t));
+
+/* Produces the staged records of one input: each tied to `ref` (input
+ * stream `idx` of the trackers), unkeyed ones on the input's partition
+ * modulo their topic's partition count (`out_partitions`, per output).
+ * Clears the staging. Returns 0, or -1 when the task must stop. */
+int task_produce_staged(struct sluice_task *t, const int *out_partitions,
+			int32_t in_partition, size_t idx, void *ref);
+
+/* Produces the staged records of a tick, tied to no input, counted as out
+ * (task_count_untracked). Clears the staging. 0, or -1. */
+int task_produce_untracked(struct sluice_task *t);
+
 /* Counts a record emitted outside any input (a tick's summaries, a
  * stateful plugin's rows after a restore) as out, on its output: no
  * input waits for its acknowledgement, so it is counted when handed to

@@ -673,6 +673,12 @@ static int end_call(struct sluice_task *t, int ok)
 	return e.rc;
 }
 
+/* A process call that did not answer OK leaves no store writes behind. */
+static void undo_call(struct sluice_task *t)
+{
+	end_call(t, 0);
+}
+
 /* Waits until Kafka acknowledged every record the task produced. 0, or
  * -1: a record was refused (the task failed) or the wait timed out. */
 static int wait_acked(struct sluice_task *t)
@@ -906,55 +912,30 @@ static void lookup_partitions(struct sluice_task *t)
 static int process_one(struct sluice_task *t, const rd_kafka_message_t *m)
 {
 	struct task_kv *kv = t->kv;
-	const struct sluice_plugin *p = t->conn->plugin;
 	struct sluice_record in;
 	task_record_from_message(m, &in, kv->hdrs, HEADERS_MAX);
 	size_t idx = tracker_get(&t->trackers, in.topic, in.partition);
 	uint64_t seq = tracker_push(&t->trackers, idx, in.offset, NULL, 1);
 	void *ref = tracker_ref(idx, seq);
 	atomic_fetch_add(&t->counters.in, 1);
-	int attempt = 0, rc = 0;
-	int64_t first = 0;
-	for (;;) {
-		t->call_error[0] = '\0';
-		t->staging_open = 1;
-		enum sluice_status st = p->process(t->state, t, &in);
-		t->staging_open = 0;
-		if (st == SLUICE_OK)
-			break;
-		task_staged_clear(t);
-		end_call(t, 0);
-		if (st == SLUICE_REJECT) {
-			rc = task_reject_record(t, &in, "process",
-						t->call_error[0] ? t->call_error
-								 : "rejected");
-			goto done;
-		}
-		if (st != SLUICE_RETRY) {
-			task_fail(t, "process failed on %s[%d]@%lld: %s",
-				  in.topic, in.partition, (long long)in.offset,
-				  t->call_error);
-			rc = -1;
-			goto release;
-		}
-		if (attempt++ == 0)
-			first = worker_now_ms();
-		if (task_retry_wait(t, attempt, first, "process")) {
-			rc = -1;
-			goto release;
-		}
+	int rc = 0;
+	enum sluice_status st = task_process_retrying(t, &in, undo_call);
+	if (st == SLUICE_REJECT) {
+		rc = task_reject_record(t, &in, "process",
+					t->call_error[0] ? t->call_error
+							 : "rejected");
+		goto done;
+	}
+	if (st != SLUICE_OK) {
+		rc = -1;
+		goto release;
 	}
 	rc = end_call(t, 1);
-	for (size_t i = 0; i < t->staged_n && rc == 0; i++) {
-		struct staged_record *r = &t->staged[i];
-		int np = kv->out_partitions[r->output];
-		if (r->partition < 0 && !r->key && np > 0)
-			r->partition = in.partition % np;
-		tracker_add_pending(&t->trackers, idx, 1);
-		atomic_fetch_add(&t->by_output[r->output], 1);
-		rc = task_produce(t, t->conn->output_topics[r->output], r, ref);
-	}
-	task_staged_clear(t);
+	if (rc)
+		task_staged_clear(t);
+	else
+		rc = task_produce_staged(t, kv->out_partitions, in.partition,
+					 idx, ref);
 done:
 	if (rc == 0) {
 		rd_kafka_topic_partition_t *e =
@@ -986,16 +967,11 @@ static int run_tick(struct sluice_task *t)
 		task_fail(t, "tick failed: %s", t->call_error);
 		return -1;
 	}
-	int rc = end_call(t, st == SLUICE_OK);
-	for (size_t i = 0; i < t->staged_n && !rc; i++) {
-		rc = task_produce(t,
-				  t->conn->output_topics[t->staged[i].output],
-				  &t->staged[i], OPAQUE_UNTRACKED);
-		if (!rc)
-			task_count_untracked(t, t->staged[i].output);
+	if (end_call(t, st == SLUICE_OK)) {
+		task_staged_clear(t);
+		return -1;
 	}
-	task_staged_clear(t);
-	return rc;
+	return task_produce_untracked(t);
 }
 
 /* For triggered runs: the offset committed with the last marker. A

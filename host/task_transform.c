@@ -194,7 +194,6 @@ static int chain_staged(struct sluice_task *t, struct transform *x,
 static int process_one(struct sluice_task *t, struct transform *x,
 		       const rd_kafka_message_t *m)
 {
-	const struct sluice_plugin *p = t->conn->plugin;
 	struct sluice_record in;
 	task_record_from_message(m, &in, x->hdrs, HEADERS_MAX);
 	size_t idx = tracker_get(&t->trackers, in.topic, in.partition);
@@ -203,36 +202,17 @@ static int process_one(struct sluice_task *t, struct transform *x,
 	uint64_t seq = tracker_push(&t->trackers, idx, in.offset, NULL, 1);
 	void *ref = tracker_ref(idx, seq);
 	atomic_fetch_add(&t->counters.in, 1);
-	int attempt = 0;
-	int64_t first = 0;
 	int rc = 0;
-	for (;;) {
-		t->call_error[0] = '\0';
-		t->staging_open = 1;
-		enum sluice_status st = p->process(t->state, t, &in);
-		t->staging_open = 0;
-		if (st == SLUICE_OK)
-			break;
-		task_staged_clear(t);
-		if (st == SLUICE_REJECT) {
-			rc = task_reject_record(t, &in, "process",
-						t->call_error[0] ? t->call_error
-								 : "rejected");
-			goto release;
-		}
-		if (st != SLUICE_RETRY) {
-			task_fail(t, "process failed on %s[%d]@%lld: %s",
-				  in.topic, in.partition, (long long)in.offset,
-				  t->call_error);
-			rc = -1;
-			goto release;
-		}
-		if (attempt++ == 0)
-			first = worker_now_ms();
-		if (task_retry_wait(t, attempt, first, "process")) {
-			rc = -1;
-			goto release;
-		}
+	enum sluice_status st = task_process_retrying(t, &in, NULL);
+	if (st == SLUICE_REJECT) {
+		rc = task_reject_record(t, &in, "process",
+					t->call_error[0] ? t->call_error
+							 : "rejected");
+		goto release;
+	}
+	if (st != SLUICE_OK) {
+		rc = -1;
+		goto release;
 	}
 	if (t->chain) {
 		int c = chain_staged(t, x, &in);
@@ -254,16 +234,7 @@ static int process_one(struct sluice_task *t, struct transform *x,
 		chain_out_clear(&x->chained);
 		goto release;
 	}
-	for (size_t i = 0; i < t->staged_n && rc == 0; i++) {
-		struct staged_record *r = &t->staged[i];
-		int np = x->out_partitions[r->output];
-		if (r->partition < 0 && !r->key && np > 0)
-			r->partition = in.partition % np;
-		tracker_add_pending(&t->trackers, idx, 1);
-		atomic_fetch_add(&t->by_output[r->output], 1);
-		rc = task_produce(t, t->conn->output_topics[r->output], r, ref);
-	}
-	task_staged_clear(t);
+	rc = task_produce_staged(t, x->out_partitions, in.partition, idx, ref);
 release:
 	/* A failed record keeps its hold, so no offset past it is ever
 	 * committed and it is read again after a restart. */
@@ -312,15 +283,7 @@ static int run_tick(struct sluice_task *t, struct transform *x)
 		chain_out_clear(&x->chained);
 		return rc;
 	}
-	for (size_t i = 0; i < t->staged_n && !rc; i++) {
-		rc = task_produce(t,
-				  t->conn->output_topics[t->staged[i].output],
-				  &t->staged[i], OPAQUE_UNTRACKED);
-		if (!rc)
-			task_count_untracked(t, t->staged[i].output);
-	}
-	task_staged_clear(t);
-	return rc;
+	return task_produce_untracked(t);
 }
 
 void *task_transform_main(void *arg)
