@@ -18,5 +18,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_broker(int argc, char **argv);
 int cmd_table(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

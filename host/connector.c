@@ -91,6 +91,7 @@ static void task_free(struct sluice_task *t)
 	else if (p->kind == SLUICE_KIND_TRANSFORM)
 		task_transform_state_free(t->kind_state);
 	metric_set_free(&t->metrics);
+	live_free(&t->live);
 	free(t);
 }
 
@@ -113,6 +114,7 @@ static struct sluice_task *task_new(struct connector *c, int id, char *err,
 	atomic_init(&t->state_, TASK_NEW);
 	atomic_init(&t->counters.lag, -1);
 	metric_set_init(&t->metrics);
+	live_init(&t->live);
 	const struct sluice_plugin *p = c->plugin;
 	int need_producer = p->kind != SLUICE_KIND_SINK ||
 			    c->cfg->errors.tolerance == TOLERANCE_ALL;

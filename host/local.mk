@@ -22,6 +22,7 @@ include host/connectors.mk
 include host/rest.mk
 include host/state.mk
 include host/table.mk
+include host/page.mk
 
 # The runtime (issue: host part 2).
 libsluicehost_la_SOURCES += \

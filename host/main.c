@@ -19,6 +19,10 @@ static const char usage[] =
 	"  plugins    list the plugins found on plugin.path, or show one\n"
 	"  broker     run a standalone in-memory Kafka broker for development\n"
 	"  table      print JSON Lines as an aligned text table\n"
+	"  graph      print the pipeline of the connector files as Graphviz "
+	"DOT\n"
+	"  status     show a running worker's connectors and tasks (REST "
+	"API)\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     show this help (also: sluice COMMAND --help)\n"
@@ -58,6 +62,10 @@ int main(int argc, char **argv)
 		return cmd_broker(argc - 1, argv + 1);
 	if (!strcmp(cmd, "table"))
 		return cmd_table(argc - 1, argv + 1);
+	if (!strcmp(cmd, "graph"))
+		return cmd_graph(argc - 1, argv + 1);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
 	fprintf(stderr, "sluice: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_USAGE;
 }

@@ -6,7 +6,7 @@
  *   sluice_records_failed_total                 rejected
  *   sluice_records_dead_lettered_total          of which sent to the DLQ
  *   sluice_output_records_total{output=...}     produced per named output
- *   sluice_consumer_lag                         records behind the end
+ *   sluice_consumer_lag{topic,partition}        records behind the end
  *   sluice_task_up{state=...}                   1 for the task's state
  *   sluice_connector_up{state=...}              1 for the connector's
  * plugin metrics (counter_add, gauge_set, observe) as sluice_<name> with
@@ -171,6 +171,30 @@ static void plugin_metric(struct samples *ss, const char *conn, int task,
 	free(b.p);
 }
 
+/* sluice_consumer_lag per assigned partition, as of the task's last
+ * commit. */
+static void lag_samples(struct samples *ss, const char *conn, int task,
+			struct task_live *live)
+{
+	struct live_partition *v;
+	size_t n = live_partitions(live, &v);
+	for (size_t i = 0; i < n; i++) {
+		struct sbuf b = {0};
+		sbuf_add(&b, "topic=\"", 7);
+		label_value(&b, v[i].topic);
+		sbuf_printf(&b, "\",partition=\"%d\"", (int)v[i].partition);
+		int64_t lag = v[i].high > v[i].position
+				      ? v[i].high - v[i].position
+				      : 0;
+		simple(ss, "sluice_consumer_lag", "gauge",
+		       "records between the consumer's position and the high "
+		       "watermark of each assigned partition",
+		       conn, task, b.p, (double)lag);
+		free(b.p);
+	}
+	free(v);
+}
+
 static void task_samples(struct samples *ss, const struct connector *c, int id)
 {
 	const struct sluice_task *t = c->tasks[id];
@@ -200,12 +224,8 @@ static void task_samples(struct samples *ss, const struct connector *c, int id)
 	}
 	/* A paused consumer fetches nothing, so its cached high
 	 * watermarks, and the lag from them, would be stale: left out. */
-	int64_t lag = atomic_load(&k->lag);
-	if (lag >= 0 && atomic_load(&c->target) == CONNECTOR_RUNNING)
-		simple(ss, "sluice_consumer_lag", "gauge",
-		       "records between the consumer's position and the end "
-		       "of its partitions",
-		       name, id, NULL, (double)lag);
+	if (atomic_load(&c->target) == CONNECTOR_RUNNING)
+		lag_samples(ss, name, id, (struct task_live *)&t->live);
 	char st[64];
 	snprintf(st, sizeof(st), "state=\"%s\"", rest_task_state(c, id));
 	simple(ss, "sluice_task_up", "gauge",

@@ -82,12 +82,16 @@ const char *rest_arg(const struct rest_req *q, const char *name)
 					   name);
 }
 
-/* GET /. The pipeline page for browsers (Accept: text/html) will answer
- * here too; `sluice status` and `sluice graph` read the JSON paths. */
+/* GET /: the pipeline page for browsers (Accept: text/html), else the
+ * version as Kafka Connect answers it. */
 static void root(struct rest_req *q, struct rest_resp *o)
 {
 	if (!rest_is(q, "GET")) {
 		rest_bad_method(q, o);
+		return;
+	}
+	if (rest_wants_page(q->conn, "/", q->method)) {
+		rest_page(o);
 		return;
 	}
 	struct json_object *j = json_object_new_object();
@@ -95,9 +99,12 @@ static void root(struct rest_req *q, struct rest_resp *o)
 			       json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(j, "commit",
 			       json_object_new_string(SLUICE_COMMIT));
-	/* The mock cluster and the cluster behind bootstrap.servers are
-	 * not asked: this answer must not wait for Kafka. */
-	json_object_object_add(j, "kafka_cluster_id", NULL);
+	/* From a client's metadata: this answer must not wait for Kafka. */
+	char *cluster = rest_cluster_id(q->r->w);
+	json_object_object_add(j, "kafka_cluster_id",
+			       cluster ? json_object_new_string(cluster)
+				       : NULL);
+	free(cluster);
 	rest_json(o, MHD_HTTP_OK, j);
 }
 
@@ -157,6 +164,8 @@ static void route(struct rest_req *q, struct rest_resp *o)
 		rest_connectors(q, o);
 	else if (!strcmp(q->seg[0], "connector-plugins"))
 		rest_plugins(q, o);
+	else if (!strcmp(q->seg[0], "sluice"))
+		rest_sluice(q, o);
 	else
 		rest_error(o, MHD_HTTP_NOT_FOUND, "not found");
 }
@@ -234,8 +243,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		if (!p)
 			return MHD_NO;
 		*con_cls = p;
-		int health_path = !strcmp(url, "/health");
-		if (!health_path && !token_ok(r, conn)) {
+		/* The page holds no data (it reads the JSON paths with the
+		 * token it is given), so a browser may load it without. */
+		int open_path = !strcmp(url, "/health") ||
+				rest_wants_page(conn, url, method);
+		if (!open_path && !token_ok(r, conn)) {
 			rest_error(&o, MHD_HTTP_UNAUTHORIZED,
 				   "a valid bearer token is required");
 			return send_resp(conn, &o);

@@ -62,6 +62,20 @@ const char *rest_arg(const struct rest_req *q, const char *name);
 void rest_connectors(struct rest_req *q, struct rest_resp *o);
 void rest_plugins(struct rest_req *q, struct rest_resp *o);
 
+/* /sluice/pipeline and /sluice/tables/{topic} (rest_pipeline.c,
+ * rest_tables.c): what the pipeline page and `sluice status` read. */
+void rest_sluice(struct rest_req *q, struct rest_resp *o);
+void rest_table(struct rest_req *q, struct rest_resp *o, const char *topic);
+/* 1 when a connector of the worker reads or writes the topic. */
+int rest_pipeline_has_topic(struct worker *w, const char *topic);
+/* The Kafka cluster id from a client's metadata (malloc'd), or NULL
+ * when no client has it yet; never waits. Takes w->lock. */
+char *rest_cluster_id(struct worker *w);
+/* GET / for a browser: the pipeline page (page.html built in). */
+int rest_wants_page(struct MHD_Connection *conn, const char *url,
+		    const char *method);
+void rest_page(struct rest_resp *o);
+
 /* The connector of that name; call with w->lock held. */
 struct connector *rest_find(struct worker *w, const char *name);
 /* "RUNNING", "PAUSED", ... as Kafka Connect names them. */

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "live.h"
 #include "metrics.h"
 #include "options.h"
 #include "sluice/plugin.h"
@@ -103,6 +104,7 @@ struct sluice_task {
 
 	struct task_counters counters;
 	struct metric_set metrics;
+	struct task_live live; /* partition lags, rate samples */
 };
 
 const char *task_state_name(enum task_state s);

@@ -433,7 +433,13 @@ void task_update_lag(struct sluice_task *t)
 		return;
 	int64_t lag = 0;
 	int known = 0;
+	/* Per partition too, for /metrics and the pipeline page. */
+	struct live_partition *parts = NULL;
+	size_t n = 0;
 	if (a->cnt && !rd_kafka_position(t->consumer, a)) {
+		parts = calloc((size_t)a->cnt, sizeof(*parts));
+		if (!parts)
+			abort();
 		for (int i = 0; i < a->cnt; i++) {
 			int64_t lo, hi;
 			if (rd_kafka_get_watermark_offsets(
@@ -446,8 +452,16 @@ void task_update_lag(struct sluice_task *t)
 				pos = lo; /* nothing fetched yet */
 			lag += hi > pos ? hi - pos : 0;
 			known = 1;
+			struct live_partition *p = &parts[n++];
+			snprintf(p->topic, sizeof(p->topic), "%s",
+				 a->elems[i].topic);
+			p->partition = a->elems[i].partition;
+			p->high = hi;
+			p->position = pos;
 		}
 	}
+	live_set_partitions(&t->live, parts, n);
+	free(parts);
 	atomic_store(&t->counters.lag, known || !a->cnt ? lag : -1);
 	rd_kafka_topic_partition_list_destroy(a);
 }

@@ -331,6 +331,7 @@ int worker_run(struct setup *s, const struct setup_args *a)
 		if (sig == SIGHUP && !s->worker.trigger_once)
 			reload_connectors(&w);
 		control_serve(&w);
+		live_tick(&w); /* rates for the REST API */
 		if (s->worker.trigger_once) {
 			trigger_release(&w);
 			if (trigger_all_done(&w)) {
