@@ -377,6 +377,8 @@ static void clear_value(struct optval *v)
 	free(v->text);
 	free_list(v->list);
 	free(v->shown);
+	free(v->at);
+	v->at = NULL;
 	v->text = NULL;
 	v->list = NULL;
 	v->shown = NULL;
@@ -481,6 +483,10 @@ static void parse_list(struct optval *v, const struct ynode *n,
 	for (size_t k = 0; k < cnt; k++)
 		list[k] = xstrdup(items[k]->value);
 	set_list(v, list, cnt);
+	v->at = xcalloc(cnt, sizeof(*v->at));
+	for (size_t k = 0; k < cnt; k++)
+		v->at[k] = (struct optpos){items[k]->line, items[k]->col,
+					   items[k]->style};
 	v->set = 1;
 	v->line = n->line;
 	v->col = n->col;

@@ -26,6 +26,10 @@ struct optval {
 	char **list; /* LIST: NULL-terminated copies */
 	size_t list_n;
 	char *shown; /* LIST: the items joined by ", ", for options_display */
+	struct optpos {
+		int line, col;
+		enum ynode_style style;
+	} *at; /* LIST given in YAML: where each item was written */
 };
 
 struct optset {
@@ -56,6 +60,13 @@ int options_parse(struct optset *set, const struct sluice_option *table,
 void options_free(struct optset *set);
 
 const struct optval *options_find(const struct optset *set, const char *name);
+
+/* Places a plugin's message about one list item, "NAME[I]: ... at
+ * column C" (C counted in the item's text, from 1), where that text was
+ * written in the YAML file. Returns 0 and sets line and col when the
+ * message names a list option of `set` given in the file, else -1. */
+int options_locate(const struct optset *set, const char *msg, int *line,
+		   int *col);
 
 /* "string", "int", "size", ... */
 const char *options_type_name(enum sluice_opt_type t);

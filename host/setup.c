@@ -167,7 +167,8 @@ void setup_free(struct setup *s)
 }
 
 /* One plugin's check, on a throw-away task that offers the options.
- * Its refusal is placed at line:col (the plugin's name). */
+ * Its refusal is placed at line:col (the plugin's name), or at the list
+ * item it names ("expectations[2]: ... at column 17"). */
 static int check_one(struct connector_config *cfg, const struct plugin *pl,
 		     const struct optset *opts, const char *what,
 		     unsigned flags, int line, int col, struct diags *d)
@@ -180,6 +181,8 @@ static int check_one(struct connector_config *cfg, const struct plugin *pl,
 	snprintf(t.who, sizeof(t.who), "%s", cfg->name);
 	if (check(&t, &task_host_api, flags) == SLUICE_OK)
 		return 0;
+	/* A message about one list item is placed at that item. */
+	options_locate(opts, t.call_error, &line, &col);
 	diags_add(d, cfg->file, line, col,
 		  "%s: plugin '%s' refuses this configuration: %s", what,
 		  pl->desc->name,

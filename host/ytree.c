@@ -303,6 +303,18 @@ static void on_scalar(struct loader *L, const yaml_event_t *ev)
 	n->value = expand(L, v, len, m, &expanded);
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 		   ev->data.scalar.plain_implicit && !expanded;
+	switch (ev->data.scalar.style) {
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		n->style = YSTYLE_QUOTED;
+		break;
+	case YAML_LITERAL_SCALAR_STYLE:
+	case YAML_FOLDED_SCALAR_STYLE:
+		n->style = YSTYLE_BLOCK;
+		break;
+	default:
+		n->style = YSTYLE_PLAIN;
+	}
 	attach(L, n);
 }
 

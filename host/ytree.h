@@ -31,6 +31,10 @@ struct ynode {
 	 * TOKEN=null gives the string "null", not a null. */
 	char *value;
 	int plain;
+	/* SCALAR: how it was written, so a position inside the text can be
+	 * mapped back to the file (quotes shift it by one; a block scalar
+	 * starts on the next line). */
+	enum ynode_style { YSTYLE_PLAIN, YSTYLE_QUOTED, YSTYLE_BLOCK } style;
 	/* MAP: entries in file order, each with `key` set; SEQ: items. */
 	struct ynode **kids;
 	size_t n;

@@ -276,6 +276,33 @@ START_TEST(run_invalid_config)
 }
 END_TEST
 
+/* An expression error in one of transform-silver's expectations is
+ * reported at the file, line and column of the expression's fault. */
+START_TEST(expectation_error_position)
+{
+	put("sluice.yaml", "plugin.path: [" SILVER_PLUGIN "]\n"
+			   "connectors.dir: c\n"
+			   "log: {level: warn}\n");
+	put("c/s.yaml", "name: s\n"
+			"plugin: transform-silver\n"
+			"topics: [b]\n"
+			"outputs: {transactions: t, users: u, items: i,\n"
+			"          quarantine: q, dq: d}\n"
+			"config:\n"
+			"  expectations:\n"
+			"    - positive expect (amount > 0) on violation drop\n"
+			"    - 'late expect (amount >> 0)'\n");
+	ck_assert_int_eq(sluice("validate", NULL), 3);
+	ck_assert_str_eq(out, "");
+	ck_assert_msg(strstr(err, "c/s.yaml:9:29: error: config: plugin "
+				  "'transform-silver' refuses this "
+				  "configuration: expectations[1]: syntax "
+				  "error at column 22: expected a value, got "
+				  "'>'\n"),
+		      "%s", err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -295,6 +322,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, plugins_list_and_show);
 	tcase_add_test(tc, run_open_fails);
 	tcase_add_test(tc, run_invalid_config);
+	tcase_add_test(tc, expectation_error_position);
 	suite_add_tcase(s, tc);
 	return s;
 }

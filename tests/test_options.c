@@ -675,6 +675,62 @@ START_TEST(from_environment)
 }
 END_TEST
 
+/* A plugin's message about one list item is placed where the item was
+ * written: column for column in a plain or quoted one-line item, at the
+ * item itself in a block scalar; other messages are not placed. */
+START_TEST(locate_list_items)
+{
+	int line = 0, col = 0;
+	ck_assert_int_eq(parse("config:\n"
+			       "  bucket: abc\n"
+			       "  tags:\n"
+			       "    - plain item here\n"
+			       "    -   'quoted item'\n"
+			       "    - |\n"
+			       "      block\n"
+			       "      item\n"),
+			 0);
+	ck_assert_int_eq(options_locate(&set, "tags[0]: bad at column 7",
+					&line, &col),
+			 0);
+	ck_assert_int_eq(line, 4);
+	ck_assert_int_eq(col, 13); /* the text starts at 7 */
+	ck_assert_int_eq(options_locate(&set, "tags[1]: bad at column 8",
+					&line, &col),
+			 0);
+	ck_assert_int_eq(line, 5);
+	ck_assert_int_eq(col, 17); /* 9 is the quote */
+	ck_assert_int_eq(options_locate(&set, "tags[2]: bad at column 3",
+					&line, &col),
+			 0);
+	ck_assert_int_eq(line, 6);
+	ck_assert_int_eq(col, 7); /* the block's `|` */
+	ck_assert_int_eq(options_locate(&set, "tags[0]: error at column 3: x",
+					&line, &col),
+			 0);
+	ck_assert_int_eq(col, 9);
+	ck_assert_int_eq(options_locate(&set, "tags[0]: no column", &line,
+					&col),
+			 0);
+	ck_assert_int_eq(col, 7);
+	line = col = -5;
+	ck_assert_int_eq(
+		options_locate(&set, "tags[3]: past the end", &line, &col), -1);
+	ck_assert_int_eq(options_locate(&set, "codecs[0]: a default", &line,
+					&col),
+			 -1);
+	ck_assert_int_eq(
+		options_locate(&set, "nosuch[0]: x at column 1", &line, &col),
+		-1);
+	ck_assert_int_eq(options_locate(&set, "tags: no item", &line, &col),
+			 -1);
+	ck_assert_int_eq(options_locate(&set, "tags[x]: x", &line, &col), -1);
+	ck_assert_int_eq(options_locate(&set, "", &line, &col), -1);
+	ck_assert_int_eq(line, -5);
+	ck_assert_int_eq(col, -5);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("options");
@@ -696,6 +752,7 @@ int main(void)
 	tcase_add_test(tc, unchecked_table);
 	tcase_add_test(tc, type_names);
 	tcase_add_test(tc, from_environment);
+	tcase_add_test(tc, locate_list_items);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
