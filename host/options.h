@@ -29,7 +29,7 @@ struct optval {
 	struct optpos {
 		int line, col;
 		enum ynode_style style;
-	} *at; /* LIST given in YAML: where each item was written */
+	} * at; /* LIST given in YAML: where each item was written */
 };
 
 struct optset {

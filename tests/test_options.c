@@ -690,35 +690,33 @@ START_TEST(locate_list_items)
 			       "      block\n"
 			       "      item\n"),
 			 0);
-	ck_assert_int_eq(options_locate(&set, "tags[0]: bad at column 7",
-					&line, &col),
-			 0);
+	ck_assert_int_eq(
+		options_locate(&set, "tags[0]: bad at column 7", &line, &col),
+		0);
 	ck_assert_int_eq(line, 4);
 	ck_assert_int_eq(col, 13); /* the text starts at 7 */
-	ck_assert_int_eq(options_locate(&set, "tags[1]: bad at column 8",
-					&line, &col),
-			 0);
+	ck_assert_int_eq(
+		options_locate(&set, "tags[1]: bad at column 8", &line, &col),
+		0);
 	ck_assert_int_eq(line, 5);
 	ck_assert_int_eq(col, 17); /* 9 is the quote */
-	ck_assert_int_eq(options_locate(&set, "tags[2]: bad at column 3",
-					&line, &col),
-			 0);
+	ck_assert_int_eq(
+		options_locate(&set, "tags[2]: bad at column 3", &line, &col),
+		0);
 	ck_assert_int_eq(line, 6);
 	ck_assert_int_eq(col, 7); /* the block's `|` */
 	ck_assert_int_eq(options_locate(&set, "tags[0]: error at column 3: x",
 					&line, &col),
 			 0);
 	ck_assert_int_eq(col, 9);
-	ck_assert_int_eq(options_locate(&set, "tags[0]: no column", &line,
-					&col),
-			 0);
+	ck_assert_int_eq(
+		options_locate(&set, "tags[0]: no column", &line, &col), 0);
 	ck_assert_int_eq(col, 7);
 	line = col = -5;
 	ck_assert_int_eq(
 		options_locate(&set, "tags[3]: past the end", &line, &col), -1);
-	ck_assert_int_eq(options_locate(&set, "codecs[0]: a default", &line,
-					&col),
-			 -1);
+	ck_assert_int_eq(
+		options_locate(&set, "codecs[0]: a default", &line, &col), -1);
 	ck_assert_int_eq(
 		options_locate(&set, "nosuch[0]: x at column 1", &line, &col),
 		-1);
