@@ -40,3 +40,4 @@ include tests/state.mk
 include tests/gold.mk
 include tests/silver.mk
 include tests/table.mk
+include tests/page.mk
