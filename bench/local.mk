@@ -22,3 +22,4 @@ EXTRA_DIST += bench/faker-produce.sh
 bench-faker-produce: sluice$(EXEEXT) plugins/source-faker/source-faker.la
 	sh $(top_srcdir)/bench/faker-produce.sh $(abs_top_builddir)
 .PHONY: bench-faker-produce
+include bench/medallion.mk
