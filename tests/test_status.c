@@ -28,7 +28,8 @@ START_TEST(test_table)
 		"{\"name\":\"faker\",\"type\":\"source\",\"state\":\"RUNNING\","
 		"\"records_in\":1200,\"records_out\":1190,\"rate_in\":20,"
 		"\"rate_out\":19.96,\"lag\":null,\"tasks\":[{\"id\":0,"
-		"\"state\":\"RUNNING\",\"records_in\":1200,\"records_out\":1190,"
+		"\"state\":\"RUNNING\",\"records_in\":1200,\"records_out\":"
+		"1190,"
 		"\"rate_in\":20,\"rate_out\":19.96,\"lag\":null}]},"
 		"{\"name\":\"bronze\",\"type\":\"transform\",\"state\":"
 		"\"RUNNING\",\"records_in\":123456,\"records_out\":123000,"
@@ -36,7 +37,8 @@ START_TEST(test_table)
 		"{\"id\":0,\"state\":\"RUNNING\",\"records_in\":100000,"
 		"\"records_out\":99900,\"rate_in\":1500.25,\"rate_out\":1499,"
 		"\"lag\":0},{\"id\":1,\"state\":\"FAILED\",\"trace\":\"put "
-		"failed: disk full\",\"records_in\":23456,\"records_out\":23100,"
+		"failed: disk "
+		"full\",\"records_in\":23456,\"records_out\":23100,"
 		"\"rate_in\":0,\"rate_out\":0,\"lag\":17}]}]}";
 	char err[128];
 	char *s = view(json, err, sizeof(err));
