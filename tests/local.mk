@@ -16,7 +16,7 @@ EXTRA_DIST += tests/run-test
 # tests, which spawn workers and brokers, are left out.
 INTEGRATION_TESTS =
 UNIT_TESTS = tests/test_units tests/test_ytree tests/test_options \
-	tests/test_config tests/test_loader tests/test_faker
+	tests/test_config tests/test_loader tests/test_faker tests/test_arena
 check-valgrind:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)' SLUICE_VALGRIND=1
 
@@ -27,6 +27,7 @@ distcheck-quick:
 .PHONY: check-valgrind distcheck-quick
 
 include tests/config.mk
+include tests/arena.mk
 include tests/loader.mk
 include tests/broker.mk
 include tests/cli.mk
@@ -41,3 +42,4 @@ include tests/gold.mk
 include tests/silver.mk
 include tests/table.mk
 include tests/page.mk
+include tests/e2e.mk
