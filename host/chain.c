@@ -34,6 +34,8 @@ struct chain {
 	size_t n;
 };
 
+/* Records in `out` are always owned (run_from copies them out of the
+ * stage's arena). */
 static void staged_free(struct staged_record *r)
 {
 	free(r->key);
@@ -42,6 +44,16 @@ static void staged_free(struct staged_record *r)
 		rd_kafka_headers_destroy(r->headers);
 	free(r->source_partition);
 	free(r->position);
+}
+
+static void *memdup(const void *p, size_t n)
+{
+	if (!p)
+		return NULL;
+	void *q = malloc(n ? n : 1);
+	if (!q)
+		abort();
+	return memcpy(q, p, n);
 }
 
 /* Drops the records from index `from` on. */
@@ -123,6 +135,7 @@ static void stage_close(struct stage *s)
 		s->p->close(s->t->state);
 	task_staged_clear(s->t);
 	free(s->t->staged);
+	arena_free(&s->t->arena);
 	metric_set_free(&s->t->metrics);
 	free(s->t);
 }
@@ -213,8 +226,15 @@ static enum sluice_status run_from(struct chain *c, size_t i,
 		r->partition = in->partition;
 		r->timestamp_ms = in->timestamp_ms;
 		r->source_partition = r->position = NULL;
-		free(src->source_partition);
-		free(src->position);
+		if (src->borrowed) {
+			/* The stage's arena is reset before `out` is used. */
+			r->key = memdup(src->key, src->key_len);
+			r->value = memdup(src->value, src->value_len);
+			r->borrowed = 0;
+		} else {
+			free(src->source_partition);
+			free(src->position);
+		}
 		*src = (struct staged_record){0};
 		return SLUICE_OK;
 	}

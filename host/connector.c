@@ -82,6 +82,7 @@ static void task_free(struct sluice_task *t)
 		kafka_destroy_bounded(t->producer, 5000, t->who);
 	task_staged_clear(t);
 	free(t->staged);
+	arena_free(&t->arena);
 	tracker_set_free(&t->trackers);
 	task_state_free(t);
 	free(t->by_output);

@@ -31,7 +31,7 @@ libsluicehost_la_SOURCES += \
 	host/offsets.c host/offsets.h \
 	host/tracker.c host/tracker.h \
 	host/metrics.c host/metrics.h \
-	host/task.c host/task.h \
+	host/task.c host/task.h host/arena.c host/arena.h \
 	host/task_kafka.c host/task_kafka.h \
 	host/task_source.c host/task_sink.c host/task_transform.c \
 	host/chain.c host/chain.h \

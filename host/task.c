@@ -43,14 +43,17 @@ void task_staged_clear(struct sluice_task *t)
 {
 	for (size_t i = 0; i < t->staged_n; i++) {
 		struct staged_record *r = &t->staged[i];
-		free(r->key);
-		free(r->value);
 		if (r->headers)
 			rd_kafka_headers_destroy(r->headers);
+		if (r->borrowed)
+			continue;
+		free(r->key);
+		free(r->value);
 		free(r->source_partition);
 		free(r->position);
 	}
 	t->staged_n = 0;
+	arena_reset(&t->arena);
 }
 
 /* ---- host functions ---- */
@@ -161,16 +164,6 @@ static int host_opt_is_set(struct sluice_task *t, const char *name)
 	return v && v->set;
 }
 
-static void *memdup(const void *p, size_t n)
-{
-	if (!p)
-		return NULL;
-	void *q = malloc(n ? n : 1);
-	if (!q)
-		abort();
-	return memcpy(q, p, n);
-}
-
 static struct staged_record *stage(struct sluice_task *t, const char *output,
 				   const struct sluice_record *rec)
 {
@@ -204,10 +197,14 @@ static struct staged_record *stage(struct sluice_task *t, const char *output,
 		.output = out,
 		.partition = rec->partition,
 		.timestamp_ms = rec->timestamp_ms,
-		.key = memdup(rec->key, rec->key_len),
+		.key = rec->key ? arena_copy(&t->arena, rec->key, rec->key_len)
+				: NULL,
 		.key_len = rec->key_len,
-		.value = memdup(rec->value, rec->value_len),
+		.value = rec->value ? arena_copy(&t->arena, rec->value,
+						 rec->value_len)
+				    : NULL,
 		.value_len = rec->value_len,
+		.borrowed = 1,
 	};
 	if (rec->header_count) {
 		r->headers = rd_kafka_headers_new(rec->header_count);
@@ -237,10 +234,8 @@ static int host_emit_source(struct sluice_task *t, const char *output,
 	struct staged_record *r = stage(t, output, rec);
 	if (!r)
 		return -1;
-	r->source_partition = strdup(source_partition);
-	r->position = strdup(position);
-	if (!r->source_partition || !r->position)
-		abort();
+	r->source_partition = arena_strdup(&t->arena, source_partition);
+	r->position = arena_strdup(&t->arena, position);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "live.h"
 #include "metrics.h"
 #include "options.h"
@@ -32,10 +33,14 @@ struct staged_record {
 	int output; /* index into the connector's outputs */
 	int32_t partition;
 	int64_t timestamp_ms;
-	void *key, *value; /* owned */
+	/* Owned, or borrowed: in the staging task's arena (what a plugin
+	 * emits, valid until that task's staged list is cleared) or the
+	 * caller's for the length of a task_produce. */
+	void *key, *value;
 	size_t key_len, value_len;
 	rd_kafka_headers_t *headers;	   /* owned, or NULL */
-	char *source_partition, *position; /* owned, sources only */
+	char *source_partition, *position; /* sources only; as key */
+	int borrowed;
 };
 
 struct task_counters {
@@ -79,7 +84,8 @@ struct sluice_task {
 
 	struct staged_record *staged;
 	size_t staged_n, staged_cap;
-	int staging_open; /* emit allowed (inside a callback) */
+	struct arena arena; /* what the staged records hold */
+	int staging_open;   /* emit allowed (inside a callback) */
 
 	struct tracker_set trackers;
 

@@ -260,13 +260,19 @@ int task_produce(struct sluice_task *t, const char *topic,
 						     : r->partition),
 			RD_KAFKA_V_KEY(r->key, r->key_len),
 			RD_KAFKA_V_VALUE(r->value, r->value_len),
-			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+			/* An arena copy is copied once more, into the
+			 * allocation librdkafka makes for the message
+			 * anyway: cheaper than a malloc of our own. */
+			RD_KAFKA_V_MSGFLAGS(r->borrowed ? RD_KAFKA_MSG_F_COPY
+							: RD_KAFKA_MSG_F_FREE),
 			RD_KAFKA_V_TIMESTAMP(r->timestamp_ms),
 			RD_KAFKA_V_HEADERS(r->headers),
 			RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 		if (!e) {
-			/* value and headers now belong to librdkafka */
-			r->value = NULL;
+			/* headers (and an owned value) now belong to
+			 * librdkafka */
+			if (!r->borrowed)
+				r->value = NULL;
 			r->headers = NULL;
 			return 0;
 		}
@@ -396,15 +402,11 @@ int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
 		.timestamp_ms = rec->timestamp_ms,
 		.key = (void *)rec->key,
 		.key_len = rec->key_len,
+		.value = (void *)rec->value,
 		.value_len = rec->value_len,
 		.headers = h,
+		.borrowed = 1,
 	};
-	if (rec->value) {
-		r.value = malloc(rec->value_len ? rec->value_len : 1);
-		if (!r.value)
-			abort();
-		memcpy(r.value, rec->value, rec->value_len);
-	}
 	void *opaque = OPAQUE_UNTRACKED;
 	long ti = rec->topic ? tracker_find(&t->trackers, rec->topic,
 					    rec->partition)
@@ -418,7 +420,6 @@ int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
 			tr->ring[(tr->head + tr->count - 1) % tr->cap].seq);
 	}
 	if (task_produce(t, cfg->errors.dlq_topic, &r, opaque) != 0) {
-		free(r.value);
 		if (r.headers)
 			rd_kafka_headers_destroy(r.headers);
 		return -1;

@@ -599,8 +599,9 @@ static int changelog_append(struct sluice_task *t, const void *key,
 		.partition = kv->partition,
 		.key = (void *)key,
 		.key_len = key_len,
-		.value = value ? dup_n(value, value_len) : NULL,
+		.value = (void *)value,
 		.value_len = value ? value_len : 0,
+		.borrowed = 1,
 	};
 	if (prev_state >= 0 || position) {
 		r.headers = rd_kafka_headers_new(2);
@@ -616,7 +617,6 @@ static int changelog_append(struct sluice_task *t, const void *key,
 					    position, -1);
 	}
 	if (task_produce(t, kv->topic, &r, OPAQUE_UNTRACKED)) {
-		free(r.value);
 		if (r.headers)
 			rd_kafka_headers_destroy(r.headers);
 		return -1;
