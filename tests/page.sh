@@ -209,3 +209,5 @@ while kill -0 "$worker_pid" 2>/dev/null; do
 done
 wait "$worker_pid" || fail "the worker exited $?"
 worker_pid=
+# Under --enable-sanitizers a report does not always change the exit code.
+! grep -q "runtime error\|Sanitizer" "$dir/run.log" || fail "sanitizer report in the worker log"
