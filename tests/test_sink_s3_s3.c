@@ -593,24 +593,28 @@ START_TEST(memory_budget_256_partitions)
 }
 END_TEST
 
-START_TEST(snapshot_on_s3)
+/* Records k0..k29 with v = i for i in [from, to) into one partition. */
+static enum sluice_status put_keyed(struct mock_host *h, int from, int to)
 {
-	const char *kv[] = {"mode", "snapshot", "snapshot.interval", "1s",
-			    NULL};
-	m = sink_new(NULL, "gold", kv);
-	open_ok(m, 1);
-	static struct sluice_record r[300];
-	static char vals[300][64], keys[300][16];
-	for (int i = 0; i < 300; i++) {
-		snprintf(keys[i], sizeof(keys[i]), "k%d", i % 30);
-		snprintf(vals[i], sizeof(vals[i]), "{\"k\":%d,\"v\":%d}",
+	static struct sluice_record r[400];
+	static char vals[400][64], keys[400][16];
+	int n = 0;
+	for (int i = from; i < to && n < 400; i++, n++) {
+		snprintf(keys[n], sizeof(keys[n]), "k%d", i % 30);
+		snprintf(vals[n], sizeof(vals[n]), "{\"k\":%d,\"v\":%d}",
 			 i % 30, i);
-		r[i] = rec(0, i, vals[i]);
-		r[i].key = keys[i];
-		r[i].key_len = strlen(keys[i]);
+		r[n] = rec(0, i, vals[n]);
+		r[n].key = keys[n];
+		r[n].key_len = strlen(keys[n]);
 	}
-	ck_assert_int_eq(mock_host_put(m, r, 300), SLUICE_OK);
-	ck_assert_int_eq(flush1(m, 300, 1), 300);
+	return mock_host_put(h, r, (size_t)n);
+}
+
+/* The snapshot `_latest` names holds exactly k0..k29, each with the
+ * newest value below `to` (a multiple of 30). Read straight from the
+ * server. */
+static void latest_is(int to)
+{
 	char key[600];
 	snprintf(key, sizeof(key), "%s/events/_latest", prefix);
 	size_t len;
@@ -624,12 +628,63 @@ START_TEST(snapshot_on_s3)
 	for (char *p = snap; *p; p = strchr(p, '\n') + 1) {
 		int k, v;
 		ck_assert_int_eq(sscanf(p, "{\"k\":%d,\"v\":%d}", &k, &v), 2);
-		ck_assert_int_eq(v, 270 + k);
+		ck_assert_int_eq(v, to - 30 + k);
 		lines++;
 	}
 	ck_assert_int_eq(lines, 30);
 	free(snap);
 	free(latest);
+}
+
+START_TEST(snapshot_on_s3)
+{
+	const char *kv[] = {"mode", "snapshot", "snapshot.interval", "1s",
+			    NULL};
+	m = sink_new(NULL, "gold", kv);
+	open_ok(m, 1);
+	ck_assert_int_eq(put_keyed(m, 0, 300), SLUICE_OK);
+	ck_assert_int_eq(flush1(m, 300, 1), 300);
+	latest_is(300);
+}
+END_TEST
+
+/* Snapshot mode behind the fault proxy: with every third request
+ * failing the snapshot is still written (retried, or answered RETRY and
+ * called again as the host does); with S3 down the flush answers RETRY
+ * and commits nothing past the last written snapshot; back up, the lake
+ * holds exactly the latest value per key. */
+START_TEST(snapshot_storm_and_outage)
+{
+	start_proxy();
+	const char *kv[] = {"mode", "snapshot",	  "snapshot.interval",
+			    "1s",   "s3.retries", "3",
+			    NULL};
+	m = sink_new(px.endpoint, "snapstorm", kv);
+	open_ok(m, 1);
+	ck_assert_int_eq(proxy_set(&px, "error_every=3"), 0);
+	ck_assert_int_eq(put_keyed(m, 0, 300), SLUICE_OK);
+	int64_t next = 300, out = -7;
+	int tries = 0;
+	while (flush_n(m, 1, &next, &out, 1) == SLUICE_RETRY && tries++ < 5)
+		;
+	ck_assert_int_le(tries, 5);
+	ck_assert_int_eq(out, 300);
+	ck_assert_int_gt(proxy_stat(&px, "errors_injected"), 0);
+	latest_is(300);
+
+	ck_assert_int_eq(proxy_set(&px, "down=-1"), 0);
+	ck_assert_int_eq(put_keyed(m, 300, 390), SLUICE_OK);
+	next = 390;
+	out = -7;
+	ck_assert_int_eq(flush_n(m, 1, &next, &out, 1), SLUICE_RETRY);
+	ck_assert_ptr_nonnull(strstr(mock_host_error(m), px.endpoint));
+	ck_assert_int_ne(out, 390);
+	latest_is(300); /* nothing half-written became the latest */
+
+	ck_assert_int_eq(proxy_set(&px, "down=0"), 0);
+	ck_assert_int_eq(flush_n(m, 1, &next, &out, 1), SLUICE_OK);
+	ck_assert_int_eq(out, 390);
+	latest_is(390);
 }
 END_TEST
 
@@ -695,6 +750,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, slowdown_storm_and_outage);
 	tcase_add_test(tc, memory_budget_256_partitions);
 	tcase_add_test(tc, snapshot_on_s3);
+	tcase_add_test(tc, snapshot_storm_and_outage);
 	tcase_add_test(tc, snapshot_restart_and_prune_s3);
 	tcase_add_test(tc, snapshot_restart_and_prune_s3_gzip);
 	tcase_add_test(tc, snapshot_restart_and_prune_file);
