@@ -127,6 +127,15 @@ void trigger_forget(struct sluice_task *t)
 	t->ends = NULL;
 }
 
+/* Did any partition of a ListOffsets answer come back with an error? */
+static int partition_error(const rd_kafka_topic_partition_list_t *l)
+{
+	for (int i = 0; i < l->cnt; i++)
+		if (l->elems[i].err || l->elems[i].offset < 0)
+			return 1;
+	return 0;
+}
+
 /* Fixes the end (high watermark) of every assigned partition in
  * t->ends, and its committed offset, in the same order, in t->ends_base. */
 static int fix_ends(struct sluice_task *t)
@@ -136,21 +145,30 @@ static int fix_ends(struct sluice_task *t)
 		return -1;
 	/* Low watermarks: with nothing committed, reading starts there
 	 * (auto.offset.reset is earliest), so a partition whose low
-	 * watermark is its end (empty) is done from the start. */
+	 * watermark is its end (empty) is done from the start. Both ends of
+	 * every partition come from one ListOffsets request per broker
+	 * each (timestamps -2 and -1 stand for the beginning and the end):
+	 * a request per partition waits behind the consumer's fetch on the
+	 * same connection, half a second each. */
+	rd_kafka_topic_partition_list_t *lo =
+		rd_kafka_topic_partition_list_copy(a);
+	for (int i = 0; i < a->cnt; i++) {
+		lo->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+		a->elems[i].offset = RD_KAFKA_OFFSET_END;
+	}
+	if (a->cnt && (rd_kafka_offsets_for_times(t->consumer, lo, 10000) ||
+		       rd_kafka_offsets_for_times(t->consumer, a, 10000) ||
+		       partition_error(lo) || partition_error(a))) {
+		rd_kafka_topic_partition_list_destroy(lo);
+		rd_kafka_topic_partition_list_destroy(a);
+		return -1; /* try again on the next round */
+	}
 	int64_t *low = calloc((size_t)a->cnt + 1, sizeof(*low));
 	if (!low)
 		abort();
-	for (int i = 0; i < a->cnt; i++) {
-		int64_t hi;
-		if (rd_kafka_query_watermark_offsets(
-			    t->consumer, a->elems[i].topic,
-			    a->elems[i].partition, &low[i], &hi, 10000)) {
-			rd_kafka_topic_partition_list_destroy(a);
-			free(low);
-			return -1; /* try again on the next round */
-		}
-		a->elems[i].offset = hi;
-	}
+	for (int i = 0; i < a->cnt; i++)
+		low[i] = lo->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(lo);
 	rd_kafka_topic_partition_list_t *base =
 		rd_kafka_topic_partition_list_copy(a);
 	if (a->cnt && rd_kafka_committed(t->consumer, base, 10000)) {
