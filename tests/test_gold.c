@@ -1514,6 +1514,104 @@ START_TEST(test_exports_only_entry)
 }
 END_TEST
 
+/* The same inputs into a second plugin instance with emit.interval 0:
+ * the latest value of every row, to compare the coalesced ones with. */
+static void feed_changes(int from, int to)
+{
+	char tid[16], ts[40];
+
+	for (int i = from; i < to; i++) {
+		snprintf(tid, sizeof tid, "c%d", i);
+		snprintf(ts, sizeof ts, "2026-01-0%dT10:00:00Z", 1 + i % 2);
+		tx_ok(tid, i % 2 ? "10.5" : "0.25", i % 3 ? "USD" : "EUR", ts,
+		      1 + i % 3);
+		item_ok(tid, "i1", i % 2 ? "Pizza" : "Sushi", "2.50", 1 + i % 4,
+			"food");
+	}
+}
+
+/* With emit.interval a row's changes go out as one upsert, from the
+ * store, when the interval has passed or at a tick: the same final
+ * values as emitting every change, each row once, in order of first
+ * change, with the newest input's timestamp. */
+START_TEST(test_coalesced)
+{
+	struct table every = {0};
+	const char *keys[][2] = {
+		{"daily_metrics", "2026-01-01"},
+		{"user_summary", "1"},
+		{"product_summary",
+		 "{\"name\": \"Sushi\", \"category\": \"food\"}"},
+		{"daily_metrics", "2026-01-02"},
+		{"user_summary", "2"},
+		{"product_summary",
+		 "{\"name\": \"Pizza\", \"category\": \"food\"}"},
+		{"user_summary", "3"},
+	};
+
+	mock_host_set(m, "allowed.lateness", "7d");
+	open_ok();
+	feed_changes(0, 40);
+	ck_assert_uint_eq(mock_host_record_count(m), 40 * 3);
+	fold(&every);
+	mock_host_free(m);
+
+	m = mock_host_new(sluice_plugin_entry());
+	mock_host_set(m, "emit.interval", "1h");
+	mock_host_set(m, "allowed.lateness", "7d");
+	open_ok();
+	feed_changes(0, 40);
+	ck_assert_uint_eq(mock_host_record_count(m), 0);
+	ck_assert_int_eq(mock_host_tick(m, 1), SLUICE_OK);
+	ck_assert_uint_eq(mock_host_record_count(m), 7);
+	for (size_t i = 0; i < 7; i++) {
+		const struct mock_record *r = mock_host_record(m, i);
+		struct row *want = table_find(&every, keys[i][0], keys[i][1]);
+
+		ck_assert_str_eq(r->output, keys[i][0]);
+		ck_assert_str_eq(r->key, keys[i][1]);
+		ck_assert_ptr_nonnull(want);
+		ck_assert_str_eq(r->value, want->value);
+		ck_assert_int_eq(r->timestamp_ms, 1767225600000LL);
+	}
+	/* Nothing changed: a tick emits nothing. */
+	ck_assert_int_eq(mock_host_tick(m, 2), SLUICE_OK);
+	ck_assert_uint_eq(mock_host_record_count(m), 7);
+	/* One more transaction of user 2 on day 2: two rows, once each. */
+	tx_ok("late1", "1", "USD", "2026-01-02T11:00:00Z", 2);
+	tx_ok("late2", "1", "USD", "2026-01-02T11:00:01Z", 2);
+	ck_assert_uint_eq(mock_host_record_count(m), 7);
+	ck_assert_int_eq(mock_host_tick(m, 3), SLUICE_OK);
+	ck_assert_uint_eq(mock_host_record_count(m), 9);
+	ck_assert_str_eq(mock_host_record(m, 7)->key, "2026-01-02");
+	ck_assert_str_eq(mock_host_record(m, 8)->key, "2");
+	ck_assert_ptr_nonnull(strstr(mock_host_record(m, 8)->value,
+				     "\"total_transactions\": 15,"));
+	table_free(&every);
+	ck_assert_int_eq(mock_host_misuse(m), 0);
+}
+END_TEST
+
+/* A short interval emits from process() once it has passed. */
+START_TEST(test_coalesced_interval)
+{
+	struct timespec pause = {0, 300 * 1000 * 1000};
+
+	mock_host_set(m, "emit.interval", "200ms");
+	open_ok();
+	tx_ok("a", "1", "USD", "2026-01-01T00:00:00Z", 1);
+	tx_ok("b", "2", "USD", "2026-01-01T00:00:01Z", 1);
+	ck_assert_uint_eq(mock_host_record_count(m), 0);
+	nanosleep(&pause, NULL);
+	tx_ok("c", "4", "USD", "2026-01-01T00:00:02Z", 1);
+	ck_assert_uint_eq(mock_host_record_count(m), 2);
+	assert_row("daily_metrics", "2026-01-01",
+		   "{\"date\": \"2026-01-01\", \"daily_transactions\": 3, "
+		   "\"daily_revenue\": 7.00, \"revenue_by_currency\": "
+		   "{\"USD\": 7.00}}");
+}
+END_TEST
+
 static Suite *gold_suite(void)
 {
 	Suite *s = suite_create("transform-gold");
@@ -1542,6 +1640,8 @@ static Suite *gold_suite(void)
 	tcase_add_test(tc, test_emit_failure);
 	tcase_add_test(tc, test_from_scratch);
 	tcase_add_test(tc, test_exports_only_entry);
+	tcase_add_test(tc, test_coalesced);
+	tcase_add_test(tc, test_coalesced_interval);
 	suite_add_tcase(s, tc);
 	return s;
 }

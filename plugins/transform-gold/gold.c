@@ -8,13 +8,20 @@
  * a restore every row is emitted once more (the first process or tick
  * after open) so that upserts lost in a crash are made good. A
  * transaction older than the watermark goes to "late" with the reason.
+ * With emit.interval > 0 a changed row is only noted (dirty.h) and the
+ * rows changed since the last emit go out from the store once per
+ * interval and at every tick: a busy row is one upsert an interval, not
+ * one an event. That needs no more care on a crash than emitting at once
+ * does: the re-emit after a restore covers a row noted but not emitted.
  */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dedup.h"
+#include "dirty.h"
 #include "jbuf.h"
 #include "money.h"
 #include "rows.h"
@@ -63,6 +70,9 @@ struct gold {
 	int64_t reemitted;	   /* rows, for the counter */
 	struct sluice_task *task;  /* for the re-emit callback */
 	enum sluice_status status; /* of the re-emit callback */
+	int64_t emit_interval_ms;  /* 0: every change at once */
+	int64_t next_emit_ms;	   /* monotonic clock */
+	struct gold_dirty dirty;   /* rows changed, not yet emitted */
 };
 
 static const char *const outputs[] = {"daily_metrics", "user_summary",
@@ -83,8 +93,19 @@ static const struct sluice_option options[] = {
 	 NULL,
 	 "how many of the latest distinct transaction ids, and as many item "
 	 "lines, are remembered to drop repeats"},
+	{"emit.interval", SLUICE_OPT_DURATION, "0ms", 0, "0ms", "1h", NULL,
+	 "how long a changed row may wait to be emitted: the changes of a "
+	 "row within it go out as one upsert with the latest values (0: "
+	 "every change at once)"},
 	{NULL, 0, NULL, 0, NULL, NULL, NULL, NULL},
 };
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void gold_free(struct gold *g)
 {
@@ -97,6 +118,7 @@ static void gold_free(struct gold *g)
 	jbuf_free(&g->key);
 	jbuf_free(&g->val);
 	jbuf_free(&g->enc);
+	gold_dirty_free(&g->dirty);
 	free(g);
 }
 
@@ -161,6 +183,8 @@ static enum sluice_status gold_open(struct sluice_task *t,
 	g->items_topic = h->opt_string(t, "items.topic");
 	g->lateness_us = h->opt_duration_ms(t, "allowed.lateness") * 1000;
 	window = (size_t)h->opt_int(t, "dedup.window.count");
+	g->emit_interval_ms = h->opt_duration_ms(t, "emit.interval");
+	g->next_emit_ms = monotonic_ms() + g->emit_interval_ms;
 	g->tok = json_tokener_new();
 	/* Strict, and valid UTF-8 only: two names that differ only in bad
 	 * bytes would otherwise be one output key (\ufffd) and two rows. */
@@ -232,44 +256,61 @@ static enum sluice_status emit_row(struct gold *g, struct sluice_task *t,
 	return g->host->emit(t, output, &r) ? SLUICE_FATAL : SLUICE_OK;
 }
 
-/* One store entry after a restore: rows are emitted again. */
-static int reemit_entry(void *ctx, const void *key, size_t key_len,
-			const void *value, size_t value_len)
+/* The row of one store entry into g->key and g->val, its output in
+ * *output: 0; 1 when the entry is no row (dedup ids, the watermark); -1
+ * when it does not decode (the task's error is set). */
+static int row_of(struct gold *g, struct sluice_task *t, const void *key,
+		  size_t key_len, const void *value, size_t value_len,
+		  const char **output)
 {
-	struct gold *g = ctx;
 	struct gold_user u;
 	struct gold_product p;
-	const char *output;
 
 	if (!gold_day_from_key(&g->day, key, key_len)) {
 		if (gold_day_decode(&g->day, value, value_len))
 			goto corrupt;
 		gold_day_row(&g->key, &g->val, &g->day);
-		output = "daily_metrics";
+		*output = "daily_metrics";
 	} else if (!gold_user_from_key(&u, key, key_len)) {
 		if (gold_user_decode(&u, value, value_len))
 			goto corrupt;
 		gold_user_row(&g->key, &g->val, &u);
-		output = "user_summary";
+		*output = "user_summary";
 	} else if (!gold_product_from_key(&p, key, key_len)) {
 		if (gold_product_decode(&p, value, value_len))
 			goto corrupt;
 		gold_product_row(&g->key, &g->val, &p);
-		output = "product_summary";
+		*output = "product_summary";
 	} else {
-		return 0; /* dedup ids, the watermark */
+		return 1;
 	}
+	return 0;
+corrupt:
+	g->host->set_error(t, "state entry '%.*s' is not a gold row",
+			   (int)(key_len > 64 ? 64 : key_len),
+			   (const char *)key);
+	return -1;
+}
+
+/* One store entry after a restore: rows are emitted again. */
+static int reemit_entry(void *ctx, const void *key, size_t key_len,
+			const void *value, size_t value_len)
+{
+	struct gold *g = ctx;
+	const char *output;
+	int r = row_of(g, g->task, key, key_len, value, value_len, &output);
+
+	if (r < 0) {
+		g->status = SLUICE_FATAL;
+		return -1;
+	}
+	if (r > 0)
+		return 0;
 	g->status = emit_row(g, g->task, output, 0);
 	if (g->status != SLUICE_OK)
 		return -1;
 	g->reemitted++;
 	return 0;
-corrupt:
-	g->host->set_error(g->task, "state entry '%.*s' is not a gold row",
-			   (int)(key_len > 64 ? 64 : key_len),
-			   (const char *)key);
-	g->status = SLUICE_FATAL;
-	return -1;
 }
 
 static enum sluice_status reemit_all(struct gold *g, struct sluice_task *t)
@@ -279,6 +320,44 @@ static enum sluice_status reemit_all(struct gold *g, struct sluice_task *t)
 	if (g->host->state_foreach(t, reemit_entry, g))
 		return g->status;
 	g->reemit = 0;
+	return SLUICE_OK;
+}
+
+/* The rows changed since the last emit, from the store, each with the
+ * timestamp of the newest input that changed it. */
+static enum sluice_status emit_dirty(struct gold *g, struct sluice_task *t)
+{
+	enum sluice_status st = SLUICE_OK;
+
+	for (size_t k = 0; k < g->dirty.n && st == SLUICE_OK; k++) {
+		const struct gold_dirty_key *d = &g->dirty.v[k];
+		const char *output;
+		size_t vlen;
+		const void *v = g->host->state_get(t, d->key, d->len, &vlen);
+		int r = v ? row_of(g, t, d->key, d->len, v, vlen, &output) : 1;
+		if (r < 0)
+			st = SLUICE_FATAL;
+		else if (r == 0)
+			st = emit_row(g, t, output, d->ts_ms);
+	}
+	if (st == SLUICE_OK)
+		gold_dirty_clear(&g->dirty);
+	g->next_emit_ms = monotonic_ms() + g->emit_interval_ms;
+	return st;
+}
+
+/* The row under key changed: emitted at once (built in g->key and
+ * g->val by the caller's build), or noted for the next emit. */
+static enum sluice_status changed(struct gold *g, struct sluice_task *t,
+				  const char *output, const char *key,
+				  size_t key_len, int64_t ts_ms)
+{
+	if (!g->emit_interval_ms)
+		return emit_row(g, t, output, ts_ms);
+	if (gold_dirty_mark(&g->dirty, key, key_len, ts_ms)) {
+		g->host->set_error(t, "out of memory");
+		return SLUICE_FATAL;
+	}
 	return SLUICE_OK;
 }
 
@@ -526,12 +605,14 @@ static enum sluice_status transaction(struct gold *g, struct sluice_task *t,
 	if ((st = put(g, t, ukey, ukey_len)) != SLUICE_OK)
 		return st;
 	count(g, t, COUNT_TX);
-	gold_day_row(&g->key, &g->val, &g->day);
-	if ((st = emit_row(g, t, "daily_metrics", in->timestamp_ms)) !=
-	    SLUICE_OK)
+	if (!g->emit_interval_ms)
+		gold_day_row(&g->key, &g->val, &g->day);
+	if ((st = changed(g, t, "daily_metrics", dkey, dkey_len,
+			  in->timestamp_ms)) != SLUICE_OK)
 		return st;
-	gold_user_row(&g->key, &g->val, &u);
-	return emit_row(g, t, "user_summary", in->timestamp_ms);
+	if (!g->emit_interval_ms)
+		gold_user_row(&g->key, &g->val, &u);
+	return changed(g, t, "user_summary", ukey, ukey_len, in->timestamp_ms);
 corrupt_day:
 	g->host->set_error(t, "state entry '%.*s' is not a gold row",
 			   (int)dkey_len, dkey);
@@ -603,8 +684,10 @@ static enum sluice_status item(struct gold *g, struct sluice_task *t,
 	if ((st = put(g, t, pkey, pkey_len)) != SLUICE_OK)
 		return st;
 	count(g, t, COUNT_ITEM);
-	gold_product_row(&g->key, &g->val, &p);
-	return emit_row(g, t, "product_summary", in->timestamp_ms);
+	if (!g->emit_interval_ms)
+		gold_product_row(&g->key, &g->val, &p);
+	return changed(g, t, "product_summary", pkey, pkey_len,
+		       in->timestamp_ms);
 }
 
 static enum sluice_status process_record(struct gold *g, struct sluice_task *t,
@@ -620,9 +703,12 @@ static enum sluice_status gold_process(void *state, struct sluice_task *t,
 	if (g->reemit && (st = reemit_all(g, t)) != SLUICE_OK)
 		return st;
 	st = process_record(g, t, in);
-	/* The host drops what a refused record emitted: the re-emit too. */
+	/* The host drops what a refused record emitted: the re-emit too,
+	 * and the noted rows stay noted. */
 	if (st != SLUICE_OK && reemitted)
 		g->reemit = 1;
+	if (st == SLUICE_OK && g->dirty.n && monotonic_ms() >= g->next_emit_ms)
+		st = emit_dirty(g, t);
 	return st;
 }
 
@@ -668,6 +754,8 @@ static enum sluice_status gold_tick(void *state, struct sluice_task *t,
 	(void)now_ms;
 	if (g->reemit)
 		st = reemit_all(g, t);
+	if (st == SLUICE_OK && g->dirty.n)
+		st = emit_dirty(g, t);
 	flush_counts(g, t);
 	return st;
 }

@@ -6,7 +6,8 @@ plugins_transform_gold_transform_gold_la_SOURCES = \
 	plugins/transform-gold/gold.c \
 	plugins/transform-gold/money.c plugins/transform-gold/money.h \
 	plugins/transform-gold/rows.c plugins/transform-gold/rows.h \
-	plugins/transform-gold/dedup.c plugins/transform-gold/dedup.h
+	plugins/transform-gold/dedup.c plugins/transform-gold/dedup.h \
+	plugins/transform-gold/dirty.c plugins/transform-gold/dirty.h
 plugins_transform_gold_transform_gold_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/common
 plugins_transform_gold_transform_gold_la_LDFLAGS = $(plugin_ldflags)
