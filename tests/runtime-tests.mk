@@ -5,7 +5,8 @@
 # broker's consumer groups sometimes take longer to settle than its
 # bounded waits allow.
 check_PROGRAMS += tests/test_runtime
-tests_test_runtime_SOURCES = tests/test_runtime.c
+tests_test_runtime_SOURCES = tests/test_runtime.c \
+	tests/rt_harness.c tests/rt_harness.h
 tests_test_runtime_CFLAGS = $(test_cflags) \
 	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
 	-DRT_PLUGIN_DIR='"$(abs_top_builddir)/tests/rt/.libs"'
@@ -25,6 +26,7 @@ tests/test_runtime.log: tests/test_runtime$(EXEEXT)
 # uninterrupted through tests/mock_host.c.
 check_PROGRAMS += tests/test_faker_resume
 tests_test_faker_resume_SOURCES = tests/test_faker_resume.c \
+	tests/rt_harness.c tests/rt_harness.h \
 	tests/mock_host.c tests/mock_host.h tests/mock_state.c tests/mock_state.h \
 	$(plugins_source_faker_source_faker_la_SOURCES)
 tests_test_faker_resume_CPPFLAGS = $(AM_CPPFLAGS) \
@@ -32,7 +34,9 @@ tests_test_faker_resume_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_test_faker_resume_CFLAGS = $(test_cflags) \
 	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
 	-DFAKER_PLUGIN_DIR='"$(abs_top_builddir)/plugins/source-faker/.libs"'
-tests_test_faker_resume_LDADD = $(CHECK_LIBS) $(RDKAFKA_LIBS) $(JSONC_LIBS) -lm
+# libsluicehost for the in-process broker of tests/rt_harness.c (unused
+# here: this test spawns `sluice broker`).
+tests_test_faker_resume_LDADD = libsluicehost.la $(CHECK_LIBS) $(RDKAFKA_LIBS) $(JSONC_LIBS) -lm
 
 tests/test_faker_resume.log: tests/test_faker_resume$(EXEEXT)
 	@p='tests/test_faker_resume$(EXEEXT)'; \
@@ -44,7 +48,8 @@ tests/test_faker_resume.log: tests/test_faker_resume$(EXEEXT)
 
 # The `transforms:` chain end to end (issue 3), in the same way.
 check_PROGRAMS += tests/test_chain
-tests_test_chain_SOURCES = tests/test_chain.c
+tests_test_chain_SOURCES = tests/test_chain.c \
+	tests/rt_harness.c tests/rt_harness.h
 tests_test_chain_CFLAGS = $(test_cflags) \
 	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
 	-DRT_PLUGIN_DIR='"$(abs_top_builddir)/tests/rt/.libs"' \
@@ -62,7 +67,8 @@ tests/test_chain.log: tests/test_chain$(EXEEXT)
 # The REST API and /metrics (issue 8): `sluice run` as a child, HTTP
 # through libcurl.
 check_PROGRAMS += tests/test_rest
-tests_test_rest_SOURCES = tests/test_rest.c
+tests_test_rest_SOURCES = tests/test_rest.c \
+	tests/rt_harness.c tests/rt_harness.h
 tests_test_rest_CFLAGS = $(test_cflags) $(CURL_CFLAGS) \
 	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
 	-DRT_PLUGIN_DIR='"$(abs_top_builddir)/tests/rt/.libs"'

@@ -15,7 +15,8 @@ tests_rt_count_state_la_SOURCES = tests/rt/count-state.c
 tests_rt_count_state_la_LDFLAGS = $(test_plugin_ldflags)
 
 check_PROGRAMS += tests/test_state_rt
-tests_test_state_rt_SOURCES = tests/test_state_rt.c
+tests_test_state_rt_SOURCES = tests/test_state_rt.c \
+	tests/rt_harness.c tests/rt_harness.h
 tests_test_state_rt_CFLAGS = $(test_cflags) \
 	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
 	-DRT_PLUGIN_DIR='"$(abs_top_builddir)/tests/rt/.libs"'

@@ -10,12 +10,12 @@
  *
  * The harness (workers as children, bounded waits polling every 100 ms,
  * logs printed on a failed assertion, RT_KEEP=1, CK_RUN_CASE=<name>) is
- * tests/test_runtime.c's. Every check is exact: which records, in which
- * order, with which value and headers, and which offsets and positions.
+ * tests/rt_harness.c, as for tests/test_runtime.c. Every check is exact: which
+ * records, in which order, with which value and headers, and which offsets and
+ * positions.
  */
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +33,7 @@
 
 #include "broker.h"
 #include "cli.h"
+#include "rt_harness.h"
 
 /* tests/runtime-tests.mk passes these as absolute paths. */
 #ifndef SLUICE_BIN
@@ -46,580 +46,41 @@
 #define TEST_PLUGIN_DIR "./tests/plugins/.libs"
 #endif
 
-#define MAX_PROCS 4
 #define MAX_PARTS 16
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* ---- per-test state ---- */
-
-struct proc {
-	char name[32];
-	char cfg[PATH_MAX];
-	char dir[PATH_MAX]; /* its connectors.d */
-	char log[PATH_MAX]; /* of the current (last) run */
-	int runs;
-	pid_t pid; /* 0 when not running */
-};
-
-static char tmpdir[PATH_MAX];
-static struct broker *broker;
-static struct proc procs[MAX_PROCS];
-static int nprocs;
-static rd_kafka_t *reader; /* watermarks and metadata */
-static struct {
-	char group[128];
-	rd_kafka_t *rk;
-} groups[4];
-
-static void dump_logs(void)
-{
-	for (int i = 0; i < nprocs; i++) {
-		char cmd[PATH_MAX + 32];
-		fprintf(stderr, "---- tail of %s ----\n", procs[i].log);
-		snprintf(cmd, sizeof(cmd), "tail -n 40 '%s' >&2", procs[i].log);
-		if (system(cmd) != 0)
-			fprintf(stderr, "(no log)\n");
-	}
-	fprintf(stderr, "---- files kept in %s ----\n", tmpdir);
-}
-
-/* An assertion that prints the worker logs first: Check ends the test
- * process at once, so this is the only chance to show them. */
-#define RT_CHECK(cond, ...)                                                    \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dump_logs();                                           \
-			ck_abort_msg(__VA_ARGS__);                             \
-		}                                                              \
-	} while (0)
-
-static void kill_all(void)
-{
-	for (int i = 0; i < nprocs; i++) {
-		if (procs[i].pid > 0) {
-			kill(procs[i].pid, SIGKILL);
-			waitpid(procs[i].pid, NULL, 0);
-			procs[i].pid = 0;
-		}
-	}
-}
-
-static void remove_tree(const char *dir)
-{
-	char cmd[PATH_MAX + 16];
-	if (!dir[0] || strncmp(dir, "/", 1))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
 
 static void rt_setup(void)
 {
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sluice-rt-XXXXXX",
-		 base && *base ? base : "/tmp");
-	ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp: %s", strerror(errno));
-	char err[512];
-	broker = broker_start(1, err, sizeof(err));
-	ck_assert_msg(broker != NULL, "broker: %s", err);
-	nprocs = 0;
+	rt_dir_make("sluice-rt");
+	rt_broker_start();
 }
 
 static void rt_teardown(void)
 {
-	kill_all();
-	for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
-		if (groups[i].rk)
-			rd_kafka_destroy(groups[i].rk);
-		groups[i].rk = NULL;
-		groups[i].group[0] = '\0';
-	}
-	if (reader)
-		rd_kafka_destroy(reader);
-	reader = NULL;
-	broker_stop(broker);
-	broker = NULL;
-	if (getenv("RT_KEEP"))
-		fprintf(stderr, "files kept in %s\n", tmpdir);
-	else
-		remove_tree(tmpdir);
-	tmpdir[0] = '\0';
-}
-
-/* ---- files ---- */
-
-static void path_in(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static void write_file(const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-/* The whole file, NUL-terminated (empty when missing). Free it. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	ck_assert(buf != NULL);
-	if (f) {
-		size_t r;
-		while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-			n += r;
-			if (cap - n - 1 == 0) {
-				cap *= 2;
-				buf = realloc(buf, cap);
-				ck_assert(buf != NULL);
-			}
-		}
-		fclose(f);
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
-/* Complete lines only: a line still being written does not count. */
-static size_t file_lines(const char *path)
-{
-	size_t len, n = 0;
-	char *s = slurp(path, &len);
-	for (size_t i = 0; i < len; i++)
-		n += s[i] == '\n';
-	free(s);
-	return n;
-}
-
-/* Lines of a log containing `needle`. */
-static int log_count(const char *path, const char *needle)
-{
-	char *s = slurp(path, NULL);
-	int n = 0;
-	for (char *line = s; line && *line;) {
-		char *end = strchr(line, '\n');
-		if (end)
-			*end = '\0';
-		if (strstr(line, needle))
-			n++;
-		line = end ? end + 1 : NULL;
-	}
-	free(s);
-	return n;
-}
-
-static int wait_log(const char *path, const char *needle, int count,
-		    int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	for (;;) {
-		if (log_count(path, needle) >= count)
-			return 1;
-		if (now_ms() >= deadline)
-			return 0;
-		nap_ms(100);
-	}
-}
-
-static int wait_lines(const char *path, size_t n, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	for (;;) {
-		if (file_lines(path) >= n)
-			return 1;
-		if (now_ms() >= deadline)
-			return 0;
-		nap_ms(100);
-	}
-}
-
-/* ---- workers ---- */
-
-static const char *bootstraps(void)
-{
-	return broker_bootstraps(broker);
+	rt_end("RT_KEEP");
 }
 
 /* A worker file; bootstrap NULL means the broker of this test. */
-static struct proc *worker_new(const char *name, const char *bootstrap)
+static struct rt_worker *worker_new(const char *name, const char *bootstrap)
 {
-	ck_assert_int_lt(nprocs, MAX_PROCS);
-	struct proc *p = &procs[nprocs++];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->cfg, sizeof(p->cfg), "%s/%s.yaml", tmpdir, name);
-	snprintf(p->dir, sizeof(p->dir), "%s/%s.d", tmpdir, name);
-	snprintf(p->log, sizeof(p->log), "%s/%s-0.log", tmpdir, name);
-	ck_assert_int_eq(mkdir(p->dir, 0755), 0);
-	write_file(p->cfg,
-		   "bootstrap.servers: %s\n"
-		   "plugin.path: %s\n"
-		   "connectors.dir: %s\n"
-		   "kafka:\n"
-		   "  session.timeout.ms: 6000\n"
-		   "  heartbeat.interval.ms: 500\n"
-		   "log:\n"
-		   "  level: info\n"
-		   "  progress.interval: 1s\n"
-		   "shutdown.timeout: 20s\n",
-		   bootstrap ? bootstrap : bootstraps(), RT_PLUGIN_DIR, p->dir);
-	return p;
-}
-
-static void conn_write(struct proc *p, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void conn_write(struct proc *p, const char *file, const char *fmt, ...)
-{
-	char path[PATH_MAX], body[4096];
-	snprintf(path, sizeof(path), "%s/%s.yaml", p->dir, file);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(body, sizeof(body), fmt, ap);
-	va_end(ap);
-	write_file(path, "%s", body);
-}
-
-static void spawn(struct proc *p)
-{
-	ck_assert_int_eq(p->pid, 0);
-	snprintf(p->log, sizeof(p->log), "%s/%s-%d.log", tmpdir, p->name,
-		 ++p->runs);
-	int fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ck_assert_msg(fd >= 0, "%s: %s", p->log, strerror(errno));
-	/* Everything the child needs is ready before fork: this process has
-	 * librdkafka threads, so the child only calls what is safe. */
-	char *const argv[] = {SLUICE_BIN, "run", "-c", p->cfg, NULL};
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(SLUICE_BIN, argv);
-		_exit(127);
-	}
-	close(fd);
-	p->pid = pid;
-}
-
-static int alive(struct proc *p)
-{
-	if (p->pid <= 0)
-		return 0;
-	int st;
-	pid_t r = waitpid(p->pid, &st, WNOHANG);
-	if (r == 0)
-		return 1;
-	p->pid = 0;
-	return 0;
-}
-
-/* Sends `sig` and waits for the exit; returns the exit code, 128 + the
- * signal that ended it, or -1 after timeout_ms (it is killed then). */
-static int stop(struct proc *p, int sig, int timeout_ms)
-{
-	ck_assert_int_gt(p->pid, 0);
-	kill(p->pid, sig);
-	int64_t deadline = now_ms() + timeout_ms;
-	int st;
-	for (;;) {
-		pid_t r = waitpid(p->pid, &st, WNOHANG);
-		if (r == p->pid)
-			break;
-		if (now_ms() >= deadline) {
-			kill(p->pid, SIGKILL);
-			waitpid(p->pid, &st, 0);
-			p->pid = 0;
-			return -1;
-		}
-		nap_ms(50);
-	}
-	p->pid = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static void stop_ok(struct proc *p)
-{
-	int rc = stop(p, SIGTERM, 30000);
-	RT_CHECK(rc == EXIT_OK, "worker %s: exit %d after SIGTERM", p->name,
-		 rc);
-	RT_CHECK(log_count(p->log, "worker stopped") == 1,
-		 "worker %s: no 'worker stopped' line", p->name);
-}
-
-/* ---- Kafka clients of the test ---- */
-
-static void conf_set(rd_kafka_conf_t *c, const char *k, const char *v)
-{
-	char err[512];
-	ck_assert_msg(rd_kafka_conf_set(c, k, v, err, sizeof(err)) ==
-			      RD_KAFKA_CONF_OK,
-		      "%s=%s: %s", k, v, err);
-}
-
-static rd_kafka_t *consumer_new(const char *group)
-{
-	char err[512];
-	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	conf_set(c, "bootstrap.servers", bootstraps());
-	conf_set(c, "group.id", group);
-	conf_set(c, "enable.auto.commit", "false");
-	conf_set(c, "enable.auto.offset.store", "false");
-	conf_set(c, "log_level", "3");
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
-	ck_assert_msg(rk != NULL, "consumer: %s", err);
-	return rk;
-}
-
-static void mk_topic(const char *name, int partitions)
-{
-	char err[512];
-	ck_assert_msg(broker_create_topic(broker, name, partitions, err,
-					  sizeof(err)) == 0,
-		      "%s", err);
-}
-
-static int64_t high_watermark(const char *topic, int32_t partition)
-{
-	if (!reader)
-		reader = consumer_new("sluice-rt-reader");
-	int64_t lo, hi;
-	rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-		reader, topic, partition, &lo, &hi, 10000);
-	RT_CHECK(!e, "watermarks of %s[%d]: %s", topic, partition,
-		 rd_kafka_err2str(e));
-	return hi;
-}
-
-/* Committed offsets of a consumer group (OffsetFetch; the handle never
- * joins the group). Unset ones read as RD_KAFKA_OFFSET_INVALID. */
-static void committed(const char *group, const char *topic, int partitions,
-		      int64_t *out)
-{
-	size_t i = 0;
-	while (i < sizeof(groups) / sizeof(*groups) && groups[i].rk &&
-	       strcmp(groups[i].group, group))
-		i++;
-	ck_assert(i < sizeof(groups) / sizeof(*groups));
-	if (!groups[i].rk) {
-		snprintf(groups[i].group, sizeof(groups[i].group), "%s", group);
-		groups[i].rk = consumer_new(group);
-	}
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(partitions);
-	for (int p = 0; p < partitions; p++)
-		rd_kafka_topic_partition_list_add(l, topic, p);
-	rd_kafka_resp_err_t e = rd_kafka_committed(groups[i].rk, l, 10000);
-	RT_CHECK(!e, "committed offsets of %s: %s", group, rd_kafka_err2str(e));
-	for (int p = 0; p < partitions; p++) {
-		RT_CHECK(!l->elems[p].err, "committed %s[%d]: %s", topic, p,
-			 rd_kafka_err2str(l->elems[p].err));
-		out[p] = l->elems[p].offset;
-	}
-	rd_kafka_topic_partition_list_destroy(l);
-}
-
-static int64_t committed1(const char *group, const char *topic)
-{
-	int64_t o;
-	committed(group, topic, 1, &o);
-	return o;
-}
-
-/* Count-source's value for a record, also used by records the test
- * produces itself. */
-static int count_value(char *buf, size_t len, int task, int spart, int64_t seq,
-		       const char *extra)
-{
-	return snprintf(buf, len,
-			"{\"id\":\"%d-%d-%lld\",\"task\":%d,\"spart\":%d,"
-			"\"seq\":%lld%s}",
-			task, spart, (long long)seq, task, spart,
-			(long long)seq, extra ? extra : "");
-}
-
-/* Produces n records of source partition 0-0 to partition 0 of topic;
- * record `poison` (or none if -1) carries ,"bad":"POISON". Every record
- * has the header origin=rt. */
-static void produce_input(const char *topic, int n, int poison)
-{
-	char err[512];
-	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	conf_set(c, "bootstrap.servers", bootstraps());
-	conf_set(c, "enable.idempotence", "true");
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-	ck_assert_msg(rk != NULL, "producer: %s", err);
-	for (int i = 0; i < n; i++) {
-		char key[32], val[256];
-		snprintf(key, sizeof(key), "0-0-%d", i);
-		int len =
-			count_value(val, sizeof(val), 0, 0, i,
-				    i == poison ? ",\"bad\":\"POISON\"" : NULL);
-		rd_kafka_headers_t *h = rd_kafka_headers_new(1);
-		rd_kafka_header_add(h, "origin", -1, "rt", -1);
-		rd_kafka_resp_err_t e = rd_kafka_producev(
-			rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
-			RD_KAFKA_V_KEY(key, strlen(key)),
-			RD_KAFKA_V_VALUE(val, (size_t)len),
-			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
-		ck_assert_msg(!e, "produce: %s", rd_kafka_err2str(e));
-	}
-	ck_assert_int_eq(rd_kafka_flush(rk, 10000), 0);
-	rd_kafka_destroy(rk);
-}
-
-/* A consumed record, copied. */
-struct kmsg {
-	int32_t partition;
-	int64_t offset;
-	char *key, *value;
-	size_t nh;
-	char *hname[16], *hval[16];
-};
-
-static char *strndup0(const void *p, size_t n)
-{
-	char *s = malloc(n + 1);
-	ck_assert(s != NULL);
-	if (n)
-		memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
-}
-
-static void kmsgs_free(struct kmsg *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].key);
-		free(v[i].value);
-		for (size_t j = 0; j < v[i].nh; j++) {
-			free(v[i].hname[j]);
-			free(v[i].hval[j]);
-		}
-	}
-	free(v);
-}
-
-static void kmsg_copy(struct kmsg *k, const rd_kafka_message_t *m)
-{
-	*k = (struct kmsg){.partition = m->partition, .offset = m->offset};
-	k->key = strndup0(m->key, m->key ? m->key_len : 0);
-	k->value = strndup0(m->payload, m->payload ? m->len : 0);
-	rd_kafka_headers_t *h;
-	if (rd_kafka_message_headers(m, &h))
-		return;
-	const char *name;
-	const void *val;
-	size_t len;
-	while (k->nh < 16 &&
-	       !rd_kafka_header_get_all(h, k->nh, &name, &val, &len)) {
-		k->hname[k->nh] = strndup0(name, strlen(name));
-		k->hval[k->nh] = strndup0(val, val ? len : 0);
-		k->nh++;
-	}
-}
-
-/* Every record of the topic, up to the high watermarks as they are now. */
-static size_t read_topic(const char *topic, int partitions, struct kmsg **out)
-{
-	int64_t hw[MAX_PARTS];
-	rd_kafka_t *rk = consumer_new("sluice-rt-reader");
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(partitions);
-	int remaining = 0;
-	for (int p = 0; p < partitions; p++) {
-		hw[p] = high_watermark(topic, p);
-		if (hw[p] > 0) {
-			rd_kafka_topic_partition_list_add(l, topic, p)->offset =
-				RD_KAFKA_OFFSET_BEGINNING;
-			remaining++;
-		}
-	}
-	ck_assert(!rd_kafka_assign(rk, l));
-	rd_kafka_topic_partition_list_destroy(l);
-	size_t n = 0, cap = 1024;
-	struct kmsg *v = malloc(cap * sizeof(*v));
-	ck_assert(v != NULL);
-	int64_t deadline = now_ms() + 30000;
-	while (remaining > 0) {
-		RT_CHECK(now_ms() < deadline, "reading %s: timed out", topic);
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-		if (!m)
-			continue;
-		if (!m->err && m->offset < hw[m->partition]) {
-			if (n == cap) {
-				cap *= 2;
-				v = realloc(v, cap * sizeof(*v));
-				ck_assert(v != NULL);
-			}
-			kmsg_copy(&v[n++], m);
-			if (m->offset == hw[m->partition] - 1)
-				remaining--;
-		}
-		rd_kafka_message_destroy(m);
-	}
-	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
-	*out = v;
-	return n;
-}
-
-static const char *kmsg_header(const struct kmsg *k, const char *name)
-{
-	for (size_t i = 0; i < k->nh; i++)
-		if (!strcmp(k->hname[i], name))
-			return k->hval[i];
-	return NULL;
+	return rt_worker_new(name, bootstrap, RT_PLUGIN_DIR, NULL);
 }
 
 /* ---- what the chain is expected to make ---- */
 
 /* The records of a topic (one partition) in order. */
 struct topic_dump {
-	struct kmsg *v;
+	struct rt_kmsg *v;
 	size_t n;
 };
 
 static void dump_read(struct topic_dump *d, const char *topic)
 {
-	d->n = read_topic(topic, 1, &d->v);
+	d->n = rt_read_topic(topic, 1, 30000, &d->v);
 }
 
 static void dump_free(struct topic_dump *d)
 {
-	kmsgs_free(d->v, d->n);
+	rt_kmsgs_free(d->v, d->n);
 	d->v = NULL;
 	d->n = 0;
 }
@@ -641,7 +102,7 @@ static void check_topic_values(const char *topic, char **want,
 		RT_CHECK(!strcmp(d.v[i].key, key),
 			 "%s record %zu: key '%s', want '%s'", topic, i,
 			 d.v[i].key, key);
-		const char *got = kmsg_header(&d.v[i], "chain.path");
+		const char *got = rt_kmsg_header(&d.v[i], "chain.path");
 		RT_CHECK(path ? got && !strcmp(got, path) : !got,
 			 "%s record %zu: chain.path '%s', want '%s'", topic, i,
 			 got ? got : "(none)", path ? path : "(none)");
@@ -665,7 +126,7 @@ static void expect_add(struct expect *e, int64_t seq, const char *extra)
 		ck_assert(e->v && e->seq);
 	}
 	char buf[512];
-	count_value(buf, sizeof(buf), 0, 0, seq, extra);
+	rt_count_value(buf, sizeof(buf), 0, 0, seq, extra);
 	e->v[e->n] = strdup(buf);
 	ck_assert(e->v[e->n] != NULL);
 	e->seq[e->n++] = seq;
@@ -685,26 +146,26 @@ static void expect_free(struct expect *e)
 static void wait_committed(const char *group, const char *topic, int64_t want,
 			   int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms, c;
-	while ((c = committed1(group, topic)) != want) {
+	int64_t deadline = rt_now_ms() + timeout_ms, c;
+	while ((c = rt_committed1(group, topic)) != want) {
 		RT_CHECK(c < want, "%s: committed %lld on %s, past %lld", group,
 			 (long long)c, topic, (long long)want);
-		RT_CHECK(now_ms() < deadline,
+		RT_CHECK(rt_now_ms() < deadline,
 			 "%s: committed %lld on %s, want %lld within %d s",
 			 group, (long long)c, topic, (long long)want,
 			 timeout_ms / 1000);
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
 }
 
 static void wait_watermark(const char *topic, int64_t want, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms, hw;
-	while ((hw = high_watermark(topic, 0)) < want) {
-		RT_CHECK(now_ms() < deadline,
+	int64_t deadline = rt_now_ms() + timeout_ms, hw;
+	while ((hw = rt_high_watermark(topic, 0)) < want) {
+		RT_CHECK(rt_now_ms() < deadline,
 			 "%s: %lld records, want %lld within %d s", topic,
 			 (long long)hw, (long long)want, timeout_ms / 1000);
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
 	RT_CHECK(hw == want, "%s: %lld records, want %lld", topic,
 		 (long long)hw, (long long)want);
@@ -732,17 +193,17 @@ static void wait_position(const char *connector, const char *spart,
 {
 	char expect[64];
 	snprintf(expect, sizeof(expect), "{\"position\":\"%s\"}", want);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = rt_now_ms() + timeout_ms;
 	for (;;) {
 		char *got = stored_position(connector, spart);
 		int ok = got && !strcmp(got, expect);
 		free(got);
 		if (ok)
 			return;
-		RT_CHECK(now_ms() < deadline,
+		RT_CHECK(rt_now_ms() < deadline,
 			 "%s %s: position %s not stored within %d s", connector,
 			 spart, want, timeout_ms / 1000);
-		nap_ms(200);
+		rt_nap_ms(200);
 	}
 }
 
@@ -758,15 +219,15 @@ static void check_position(const char *connector, const char *spart,
 }
 
 /* A connector file from lines; `chain` is the `transforms:` list. */
-static void conn_count_source(struct proc *p, const char *name,
+static void conn_count_source(struct rt_worker *p, const char *name,
 			      const char *topic, int64_t count,
 			      const char *chain, const char *extra)
 {
-	conn_write(p, name,
-		   "name: %s\nplugin: test-count-source\ntopic: %s\n"
-		   "config:\n  count: %lld\n  partitions: 1\n"
-		   "transforms:\n%s%s",
-		   name, topic, (long long)count, chain, extra ? extra : "");
+	rt_conn_write(p, name,
+		      "name: %s\nplugin: test-count-source\ntopic: %s\n"
+		      "config:\n  count: %lld\n  partitions: 1\n"
+		      "transforms:\n%s%s",
+		      name, topic, (long long)count, chain, extra ? extra : "");
 }
 
 /* ---- tests ---- */
@@ -782,34 +243,34 @@ static void conn_count_source(struct proc *p, const char *name,
 START_TEST(test_validate)
 {
 	char dir[PATH_MAX], cfg[PATH_MAX], out[PATH_MAX], conn[PATH_MAX];
-	path_in(dir, sizeof(dir), "v.d");
-	path_in(cfg, sizeof(cfg), "v.yaml");
-	path_in(out, sizeof(out), "v.out");
+	rt_path_in(dir, sizeof(dir), "v.d");
+	rt_path_in(cfg, sizeof(cfg), "v.yaml");
+	rt_path_in(out, sizeof(out), "v.out");
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
-	write_file(cfg,
-		   "bootstrap.servers: embedded\n"
-		   "plugin.path: [%s, %s/good-transform.so]\n"
-		   "connectors.dir: %s\n",
-		   RT_PLUGIN_DIR, TEST_PLUGIN_DIR, dir);
+	rt_write_file(cfg,
+		      "bootstrap.servers: embedded\n"
+		      "plugin.path: [%s, %s/good-transform.so]\n"
+		      "connectors.dir: %s\n",
+		      RT_PLUGIN_DIR, TEST_PLUGIN_DIR, dir);
 	snprintf(conn, sizeof(conn), "%s/bad.yaml", dir);
-	write_file(conn, "name: bad\n"
-			 "plugin: test-count-source\n"
-			 "topic: v-out\n"
-			 "transforms:\n"
-			 "  - plugin: test-record-sink\n"
-			 "  - plugin: test-chain-stag\n"
-			 "  - plugin: good-transform\n"
-			 "  - plugin: test-chain-stage\n"
-			 "    config:\n"
-			 "      copies: 11\n"
-			 "      dropp.mod: 2\n"
-			 "  - plugin: test-chain-stage\n"
-			 "    config: {tag: a, drop.mod: -1}\n");
+	rt_write_file(conn, "name: bad\n"
+			    "plugin: test-count-source\n"
+			    "topic: v-out\n"
+			    "transforms:\n"
+			    "  - plugin: test-record-sink\n"
+			    "  - plugin: test-chain-stag\n"
+			    "  - plugin: good-transform\n"
+			    "  - plugin: test-chain-stage\n"
+			    "    config:\n"
+			    "      copies: 11\n"
+			    "      dropp.mod: 2\n"
+			    "  - plugin: test-chain-stage\n"
+			    "    config: {tag: a, drop.mod: -1}\n");
 	char cmd[4 * PATH_MAX];
 	snprintf(cmd, sizeof(cmd), "'%s' validate -c '%s' >'%s' 2>&1",
 		 SLUICE_BIN, cfg, out);
 	int st = system(cmd);
-	char *text = slurp(out, NULL);
+	char *text = rt_slurp(out, NULL);
 	RT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == EXIT_CONFIG,
 		 "validate: status %d, want exit %d; output:\n%s", st,
 		 EXIT_CONFIG, text);
@@ -844,15 +305,15 @@ START_TEST(test_validate)
 	free(text);
 
 	/* The same connector with a valid chain. */
-	write_file(conn, "name: good\n"
-			 "plugin: test-count-source\n"
-			 "topic: v-out\n"
-			 "transforms:\n"
-			 "  - plugin: test-chain-stage\n"
-			 "    config: {drop.mod: 3, tag: a}\n"
-			 "  - plugin: test-chain-stage\n");
+	rt_write_file(conn, "name: good\n"
+			    "plugin: test-count-source\n"
+			    "topic: v-out\n"
+			    "transforms:\n"
+			    "  - plugin: test-chain-stage\n"
+			    "    config: {drop.mod: 3, tag: a}\n"
+			    "  - plugin: test-chain-stage\n");
 	st = system(cmd);
-	text = slurp(out, NULL);
+	text = rt_slurp(out, NULL);
 	RT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == EXIT_OK,
 		 "validate of a good chain: status %d; output:\n%s", st, text);
 	free(text);
@@ -871,24 +332,25 @@ START_TEST(test_source_filter)
 {
 	const char *chain = "  - plugin: test-chain-stage\n"
 			    "    config:\n      drop.mod: 3\n";
-	mk_topic("sluice-offsets", 1);
-	mk_topic("sf-out", 1);
-	struct proc *w = worker_new("w", NULL);
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("sf-out", 1);
+	struct rt_worker *w = worker_new("w", NULL);
 	conn_count_source(w, "src", "sf-out", 31, chain, NULL);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	wait_watermark("sf-out", 20, 30000);
 	/* A finished source stores its final positions as it drains. */
 	wait_position("src", "0-0", "31", 20000);
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 	check_position("src", "0-0", "31");
 
 	conn_count_source(w, "src", "sf-out", 61, chain, NULL);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	wait_watermark("sf-out", 40, 30000);
-	RT_CHECK(wait_log(w->log, "[src/0] resuming 0-0 at 31", 1, 10000),
+	RT_CHECK(rt_wait_log(w->log, "[src/0] resuming 0-0 at 31", 1, 10000),
 		 "the source did not resume at 31");
-	stop_ok(w);
-	RT_CHECK(log_count(w->log, "resuming") == 1, "resumed more than once");
+	rt_worker_stop_ok(w);
+	RT_CHECK(rt_log_count(w->log, "resuming") == 1,
+		 "resumed more than once");
 	check_position("src", "0-0", "61");
 	struct expect e = {0};
 	for (int64_t q = 0; q <= 60; q++)
@@ -910,24 +372,24 @@ END_TEST
 START_TEST(test_sink_chain)
 {
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	mk_topic("sk-in", 1);
-	produce_input("sk-in", 101, -1);
-	struct proc *w = worker_new("w", NULL);
-	conn_write(w, "sink",
-		   "name: sink\nplugin: test-record-sink\ntopics: sk-in\n"
-		   "config:\n  file: %s\n"
-		   "transforms:\n"
-		   "  - plugin: test-chain-stage\n"
-		   "    config:\n      drop.mod: 4\n      copies: 2\n"
-		   "      tag: s\n",
-		   sink);
-	spawn(w);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	rt_mk_topic("sk-in", 1);
+	rt_produce_input("sk-in", 101, -1);
+	struct rt_worker *w = worker_new("w", NULL);
+	rt_conn_write(w, "sink",
+		      "name: sink\nplugin: test-record-sink\ntopics: sk-in\n"
+		      "config:\n  file: %s\n"
+		      "transforms:\n"
+		      "  - plugin: test-chain-stage\n"
+		      "    config:\n      drop.mod: 4\n      copies: 2\n"
+		      "      tag: s\n",
+		      sink);
+	rt_worker_spawn(w, NULL);
 	wait_committed("sluice-sink", "sk-in", 101, 40000);
-	stop_ok(w);
-	RT_CHECK(committed1("sluice-sink", "sk-in") == 101,
+	rt_worker_stop_ok(w);
+	RT_CHECK(rt_committed1("sluice-sink", "sk-in") == 101,
 		 "the commit moved at shutdown");
-	char *got = slurp(sink, NULL);
+	char *got = rt_slurp(sink, NULL);
 	size_t cap = 1 << 16, len = 0;
 	char *want = malloc(cap);
 	ck_assert(want != NULL);
@@ -940,7 +402,7 @@ START_TEST(test_sink_chain)
 		for (int k = 0; k < 2; k++) {
 			char extra[32], val[256];
 			snprintf(extra, sizeof(extra), ",\"s\":%d", k);
-			count_value(val, sizeof(val), 0, 0, q, extra);
+			rt_count_value(val, sizeof(val), 0, 0, q, extra);
 			len += (size_t)snprintf(want + len, cap - len,
 						"sk-in 0 %d %s\n", q, val);
 			ck_assert(len < cap);
@@ -950,7 +412,7 @@ START_TEST(test_sink_chain)
 	RT_CHECK(!strcmp(got, want),
 		 "the sink's file (%zu lines) differs from the 150 lines "
 		 "expected",
-		 file_lines(sink));
+		 rt_file_lines(sink));
 	free(got);
 	free(want);
 }
@@ -965,19 +427,19 @@ END_TEST
  */
 START_TEST(test_transform_chain)
 {
-	mk_topic("t-in", 1);
-	mk_topic("t-out", 1);
-	produce_input("t-in", 51, -1);
-	struct proc *w = worker_new("w", NULL);
-	conn_write(w, "fan",
-		   "name: fan\nplugin: test-fanout\ntopics: t-in\n"
-		   "topic: t-out\nconfig:\n  copies: 2\n"
-		   "transforms:\n"
-		   "  - plugin: test-chain-stage\n"
-		   "    config:\n      drop.mod: 5\n      tag: x\n");
-	spawn(w);
+	rt_mk_topic("t-in", 1);
+	rt_mk_topic("t-out", 1);
+	rt_produce_input("t-in", 51, -1);
+	struct rt_worker *w = worker_new("w", NULL);
+	rt_conn_write(w, "fan",
+		      "name: fan\nplugin: test-fanout\ntopics: t-in\n"
+		      "topic: t-out\nconfig:\n  copies: 2\n"
+		      "transforms:\n"
+		      "  - plugin: test-chain-stage\n"
+		      "    config:\n      drop.mod: 5\n      tag: x\n");
+	rt_worker_spawn(w, NULL);
 	wait_committed("sluice-fan", "t-in", 51, 40000);
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 	struct expect e = {0};
 	for (int64_t q = 0; q <= 50; q++)
 		if (q % 5) {
@@ -1012,18 +474,18 @@ static void check_dlq(const char *topic, const char *connector,
 		{"sluice.error.message", message},
 	};
 	for (size_t i = 0; i < sizeof(h) / sizeof(*h); i++) {
-		const char *got = kmsg_header(&d.v[0], h[i].name);
+		const char *got = rt_kmsg_header(&d.v[0], h[i].name);
 		RT_CHECK(got && !strcmp(got, h[i].want),
 			 "%s: header %s is '%s', want '%s'", topic, h[i].name,
 			 got ? got : "(none)", h[i].want);
 	}
-	const char *origin = kmsg_header(&d.v[0], "origin");
+	const char *origin = rt_kmsg_header(&d.v[0], "origin");
 	RT_CHECK(has_origin ? origin && !strcmp(origin, "rt") : !origin,
 		 "%s: header origin '%s'", topic, origin ? origin : "(none)");
-	RT_CHECK(!kmsg_header(&d.v[0], "chain.path"),
+	RT_CHECK(!rt_kmsg_header(&d.v[0], "chain.path"),
 		 "%s: the dead-lettered record is a transformed one", topic);
 	char want[256], key[32];
-	count_value(want, sizeof(want), 0, 0, seq, NULL);
+	rt_count_value(want, sizeof(want), 0, 0, seq, NULL);
 	snprintf(key, sizeof(key), "0-0-%lld", (long long)seq);
 	RT_CHECK(!strcmp(d.v[0].value, want), "%s: value '%s', want '%s'",
 		 topic, d.v[0].value, want);
@@ -1049,42 +511,42 @@ static void check_dlq(const char *topic, const char *connector,
 START_TEST(test_tolerance_all)
 {
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	mk_topic("sluice-offsets", 1);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	rt_mk_topic("sluice-offsets", 1);
 	const char *topics[] = {"ta-in", "ta-out", "sa-in",  "so-out",
 				"dlq-t", "dlq-s",  "dlq-src"};
 	for (size_t i = 0; i < sizeof(topics) / sizeof(*topics); i++)
-		mk_topic(topics[i], 1);
-	produce_input("ta-in", 60, -1);
-	produce_input("sa-in", 40, -1);
-	struct proc *w = worker_new("w", NULL);
-	conn_write(w, "tall",
-		   "name: tall\nplugin: test-fanout\ntopics: ta-in\n"
-		   "topic: ta-out\nconfig:\n  copies: 1\n"
-		   "transforms:\n"
-		   "  - plugin: test-chain-stage\n"
-		   "    config:\n      reject.seq: 30\n" TOLERATE("dlq-t"));
-	conn_write(w, "sall",
-		   "name: sall\nplugin: test-record-sink\ntopics: sa-in\n"
-		   "config:\n  file: %s\n"
-		   "transforms:\n"
-		   "  - plugin: test-chain-stage\n"
-		   "    config:\n      tag: a\n"
-		   "  - plugin: test-chain-stage\n"
-		   "    config:\n      fatal.seq: 20\n" TOLERATE("dlq-s"),
-		   sink);
+		rt_mk_topic(topics[i], 1);
+	rt_produce_input("ta-in", 60, -1);
+	rt_produce_input("sa-in", 40, -1);
+	struct rt_worker *w = worker_new("w", NULL);
+	rt_conn_write(w, "tall",
+		      "name: tall\nplugin: test-fanout\ntopics: ta-in\n"
+		      "topic: ta-out\nconfig:\n  copies: 1\n"
+		      "transforms:\n"
+		      "  - plugin: test-chain-stage\n"
+		      "    config:\n      reject.seq: 30\n" TOLERATE("dlq-t"));
+	rt_conn_write(w, "sall",
+		      "name: sall\nplugin: test-record-sink\ntopics: sa-in\n"
+		      "config:\n  file: %s\n"
+		      "transforms:\n"
+		      "  - plugin: test-chain-stage\n"
+		      "    config:\n      tag: a\n"
+		      "  - plugin: test-chain-stage\n"
+		      "    config:\n      fatal.seq: 20\n" TOLERATE("dlq-s"),
+		      sink);
 	conn_count_source(w, "srcall", "so-out", 25,
 			  "  - plugin: test-chain-stage\n"
 			  "    config:\n      reject.seq: 7\n",
 			  TOLERATE("dlq-src"));
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	wait_committed("sluice-tall", "ta-in", 60, 40000);
 	wait_committed("sluice-sall", "sa-in", 40, 40000);
 	wait_watermark("so-out", 24, 30000);
 	wait_watermark("dlq-src", 1, 30000);
 	wait_position("srcall", "0-0", "25", 20000);
-	stop_ok(w);
-	RT_CHECK(log_count(w->log, "task failed") == 0, "a task failed");
+	rt_worker_stop_ok(w);
+	RT_CHECK(rt_log_count(w->log, "task failed") == 0, "a task failed");
 	check_dlq("dlq-t", "tall", "transforms[0]", "ta-in", "0", "30",
 		  "seq 30 rejected", 30, 1);
 	check_dlq("dlq-s", "sall", "transforms[1]", "sa-in", "0", "20",
@@ -1105,12 +567,12 @@ START_TEST(test_tolerance_all)
 	check_topic_values("so-out", e.v, e.seq, e.n, NULL);
 	expect_free(&e);
 
-	char *got = slurp(sink, NULL), want[16384] = "";
+	char *got = rt_slurp(sink, NULL), want[16384] = "";
 	for (int q = 0; q < 40; q++) {
 		char val[256];
 		if (q == 20)
 			continue;
-		count_value(val, sizeof(val), 0, 0, q, ",\"a\":0");
+		rt_count_value(val, sizeof(val), 0, 0, q, ",\"a\":0");
 		snprintf(want + strlen(want), sizeof(want) - strlen(want),
 			 "sa-in 0 %d %s\n", q, val);
 	}
@@ -1129,40 +591,41 @@ END_TEST
 START_TEST(test_tolerance_none)
 {
 	char hsink[PATH_MAX];
-	path_in(hsink, sizeof(hsink), "healthy.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("n-in", 1);
-	mk_topic("n-out", 1);
-	mk_topic("h-out", 1);
-	produce_input("n-in", 100, -1);
-	struct proc *w = worker_new("w", NULL);
-	conn_write(w, "strict",
-		   "name: strict\nplugin: test-fanout\ntopics: n-in\n"
-		   "topic: n-out\nconfig:\n  copies: 1\n"
-		   "transforms:\n"
-		   "  - plugin: test-chain-stage\n"
-		   "    config:\n      reject.seq: 25\n"
-		   "errors:\n  tolerance: none\n");
-	conn_write(w, "healthy-src",
-		   "name: healthy-src\nplugin: test-count-source\n"
-		   "topic: h-out\nconfig:\n  count: 0\n  rate: 200\n");
-	conn_write(w, "healthy-sink",
-		   "name: healthy-sink\nplugin: test-record-sink\n"
-		   "topics: h-out\nconfig:\n  file: %s\n",
-		   hsink);
-	spawn(w);
-	RT_CHECK(wait_log(w->log, "[strict/0] task failed", 1, 30000),
+	rt_path_in(hsink, sizeof(hsink), "healthy.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("n-in", 1);
+	rt_mk_topic("n-out", 1);
+	rt_mk_topic("h-out", 1);
+	rt_produce_input("n-in", 100, -1);
+	struct rt_worker *w = worker_new("w", NULL);
+	rt_conn_write(w, "strict",
+		      "name: strict\nplugin: test-fanout\ntopics: n-in\n"
+		      "topic: n-out\nconfig:\n  copies: 1\n"
+		      "transforms:\n"
+		      "  - plugin: test-chain-stage\n"
+		      "    config:\n      reject.seq: 25\n"
+		      "errors:\n  tolerance: none\n");
+	rt_conn_write(w, "healthy-src",
+		      "name: healthy-src\nplugin: test-count-source\n"
+		      "topic: h-out\nconfig:\n  count: 0\n  rate: 200\n");
+	rt_conn_write(w, "healthy-sink",
+		      "name: healthy-sink\nplugin: test-record-sink\n"
+		      "topics: h-out\nconfig:\n  file: %s\n",
+		      hsink);
+	rt_worker_spawn(w, NULL);
+	RT_CHECK(rt_wait_log(w->log, "[strict/0] task failed", 1, 30000),
 		 "the strict task did not fail");
-	RT_CHECK(log_count(w->log, "[strict/0] task failed: record n-in[0]@25 "
-				   "rejected at transforms[0]: seq 25 "
-				   "rejected") == 1,
+	RT_CHECK(rt_log_count(w->log,
+			      "[strict/0] task failed: record n-in[0]@25 "
+			      "rejected at transforms[0]: seq 25 "
+			      "rejected") == 1,
 		 "the failure does not name the record and the stage");
-	size_t at_fail = file_lines(hsink);
-	RT_CHECK(wait_lines(hsink, at_fail + 400, 20000),
+	size_t at_fail = rt_file_lines(hsink);
+	RT_CHECK(rt_wait_lines(hsink, at_fail + 400, 20000),
 		 "the healthy connector stopped after the failure (%zu lines)",
-		 file_lines(hsink));
-	RT_CHECK(alive(w), "the worker died");
-	RT_CHECK(log_count(w->log, "task failed") == 1,
+		 rt_file_lines(hsink));
+	RT_CHECK(rt_worker_alive(w), "the worker died");
+	RT_CHECK(rt_log_count(w->log, "task failed") == 1,
 		 "another task failed too");
 	wait_committed("sluice-strict", "n-in", 25, 10000);
 	struct expect e = {0};
@@ -1170,10 +633,10 @@ START_TEST(test_tolerance_none)
 		expect_add(&e, q, ",\"copy\":0");
 	check_topic_values("n-out", e.v, e.seq, e.n, NULL);
 	expect_free(&e);
-	int rc = stop(w, SIGTERM, 30000);
+	int rc = rt_worker_stop(w, SIGTERM, 30000);
 	RT_CHECK(rc == EXIT_FAILURE_RUN, "exit %d, want %d", rc,
 		 EXIT_FAILURE_RUN);
-	RT_CHECK(committed1("sluice-strict", "n-in") == 25,
+	RT_CHECK(rt_committed1("sluice-strict", "n-in") == 25,
 		 "the rejected offset was committed at shutdown");
 }
 END_TEST
@@ -1187,9 +650,9 @@ END_TEST
  */
 START_TEST(test_two_stages)
 {
-	mk_topic("sluice-offsets", 1);
-	mk_topic("ts-out", 1);
-	struct proc *w = worker_new("w", NULL);
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("ts-out", 1);
+	struct rt_worker *w = worker_new("w", NULL);
 	conn_count_source(w, "src", "ts-out", 30,
 			  "  - plugin: test-chain-stage\n"
 			  "    config:\n      drop.mod: 3\n      tag: a\n"
@@ -1197,11 +660,12 @@ START_TEST(test_two_stages)
 			  "    config:\n      copies: 2\n      tag: b\n"
 			  "      retry.times: 2\n",
 			  NULL);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	wait_watermark("ts-out", 40, 30000);
 	wait_position("src", "0-0", "30", 20000);
-	stop_ok(w);
-	RT_CHECK(log_count(w->log, "[src/0] transforms[1] asked to retry") == 2,
+	rt_worker_stop_ok(w);
+	RT_CHECK(rt_log_count(w->log, "[src/0] transforms[1] asked to retry") ==
+			 2,
 		 "want 2 retries of transforms[1] logged");
 	struct expect e = {0};
 	for (int64_t q = 0; q < 30; q++)
@@ -1215,14 +679,9 @@ START_TEST(test_two_stages)
 }
 END_TEST
 
-/* One test case per test, so that CK_RUN_CASE=<name> runs one. */
 static void add(Suite *s, const char *name, const TTest *test, int timeout)
 {
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, rt_setup, rt_teardown);
-	tcase_set_timeout(tc, timeout);
-	tcase_add_test(tc, test);
-	suite_add_tcase(s, tc);
+	rt_add_case(s, name, test, timeout, rt_setup, rt_teardown);
 }
 
 static Suite *chain_suite(void)
@@ -1240,9 +699,5 @@ static Suite *chain_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(chain_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rt_run_suite(chain_suite());
 }

@@ -8,131 +8,47 @@
  * Every wait is bounded and polls every 100 ms. Workers get SIGKILL when
  * the test process ends (PR_SET_PDEATHSIG). On a failed assertion the
  * tail of the worker log is printed and the directory kept (RT_KEEP=1
- * keeps it always). CK_RUN_CASE=<name> runs one test.
+ * keeps it always). CK_RUN_CASE=<name> runs one test. The harness is
+ * tests/rt_harness.c, shared with the other integration tests.
  */
 #include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "broker.h"
 #include "cli.h"
+#include "rt_harness.h"
 
-#ifndef SLUICE_BIN
-#define SLUICE_BIN "./sluice"
-#endif
 #ifndef RT_PLUGIN_DIR
 #define RT_PLUGIN_DIR "./tests/rt/.libs"
 #endif
 
-static char tmpdir[PATH_MAX], cfg_path[PATH_MAX], conn_dir[PATH_MAX],
-	log_path[PATH_MAX];
-static struct broker *broker;
-static pid_t worker_pid;
-static int runs;
+static struct rt_worker *w; /* the worker of the test */
 static char base_url[128];
 static const char *token; /* sent as a bearer token when set */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
+/* What a failed RT_CHECK prints: more of the log than the default. */
 static void dump_log(void)
 {
-	char cmd[PATH_MAX + 32];
-	fprintf(stderr, "---- tail of %s ----\n", log_path);
-	snprintf(cmd, sizeof(cmd), "tail -n 60 '%s' >&2", log_path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "(no log)\n");
-	fprintf(stderr, "---- files kept in %s ----\n", tmpdir);
-}
-
-#define RT_CHECK(cond, ...)                                                    \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dump_log();                                            \
-			ck_abort_msg(__VA_ARGS__);                             \
-		}                                                              \
-	} while (0)
-
-/* ---- files ---- */
-
-static void write_file(const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	ck_assert(buf != NULL);
-	if (f) {
-		size_t r;
-		while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-			n += r;
-			if (cap - n - 1 == 0) {
-				cap *= 2;
-				buf = realloc(buf, cap);
-				ck_assert(buf != NULL);
-			}
-		}
-		fclose(f);
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
-static size_t file_lines(const char *path)
-{
-	size_t len, n = 0;
-	char *s = slurp(path, &len);
-	for (size_t i = 0; i < len; i++)
-		n += s[i] == '\n';
-	free(s);
-	return n;
+	rt_tail_log(w->log, 60);
 }
 
 /* Distinct "seq" values of the sink file's records of source partition
  * 0-0, and whether 0..max are all there. */
 static long distinct_seqs(const char *path, int *complete)
 {
-	char *s = slurp(path, NULL);
+	char *s = rt_slurp(path, NULL);
 	size_t cap = 1 << 20;
 	unsigned char *seen = calloc(cap, 1);
 	ck_assert(seen != NULL);
@@ -155,87 +71,46 @@ static long distinct_seqs(const char *path, int *complete)
 
 static void rt_setup(void)
 {
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sluice-rest-XXXXXX",
-		 base && *base ? base : "/tmp");
-	ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp: %s", strerror(errno));
-	char err[512];
-	broker = broker_start(1, err, sizeof(err));
-	ck_assert_msg(broker != NULL, "broker: %s", err);
-	snprintf(cfg_path, sizeof(cfg_path), "%s/sluice.yaml", tmpdir);
-	snprintf(conn_dir, sizeof(conn_dir), "%s/connectors.d", tmpdir);
-	ck_assert_int_eq(mkdir(conn_dir, 0755), 0);
-	worker_pid = 0;
-	runs = 0;
+	rt_dir_make("sluice-rest");
+	rt_broker_start();
+	w = rt_worker_add("worker");
+	rt_set_failure_dump(dump_log);
 	token = NULL;
 }
 
 static void rt_teardown(void)
 {
-	if (worker_pid > 0) {
-		kill(worker_pid, SIGKILL);
-		waitpid(worker_pid, NULL, 0);
-		worker_pid = 0;
-	}
-	broker_stop(broker);
-	broker = NULL;
-	if (getenv("RT_KEEP")) {
-		fprintf(stderr, "files kept in %s\n", tmpdir);
-	} else if (!strncmp(tmpdir, "/", 1)) {
-		char cmd[PATH_MAX + 16];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmpdir);
-	}
+	rt_end("RT_KEEP");
 }
 
 static void worker_file(const char *extra)
 {
-	write_file(cfg_path,
-		   "bootstrap.servers: %s\n"
-		   "plugin.path: %s\n"
-		   "connectors.dir: %s\n"
-		   "kafka:\n"
-		   "  session.timeout.ms: 6000\n"
-		   "  heartbeat.interval.ms: 500\n"
-		   "rest:\n"
-		   "  listen: 127.0.0.1:0\n"
-		   "%s"
-		   "log:\n"
-		   "  progress.interval: 1s\n"
-		   "shutdown.timeout: 20s\n",
-		   broker_bootstraps(broker), RT_PLUGIN_DIR, conn_dir,
-		   extra ? extra : "");
-}
-
-static void conn_file(const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void conn_file(const char *name, const char *fmt, ...)
-{
-	char path[PATH_MAX], body[4096];
-	snprintf(path, sizeof(path), "%s/%s.yaml", conn_dir, name);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(body, sizeof(body), fmt, ap);
-	va_end(ap);
-	write_file(path, "%s", body);
+	rt_write_file(w->cfg,
+		      RT_WORKER_HEAD "rest:\n"
+				     "  listen: 127.0.0.1:0\n"
+				     "%s"
+				     "log:\n"
+				     "  progress.interval: 1s\n"
+				     "shutdown.timeout: 20s\n",
+		      rt_bootstraps(), RT_PLUGIN_DIR, w->dir,
+		      extra ? extra : "");
 }
 
 static void source_file(const char *name, const char *topic, long count,
 			int rate)
 {
-	conn_file(name,
-		  "name: %s\nplugin: test-count-source\ntopic: %s\n"
-		  "config:\n  count: %ld\n  rate: %d\n",
-		  name, topic, count, rate);
+	rt_conn_write(w, name,
+		      "name: %s\nplugin: test-count-source\ntopic: %s\n"
+		      "config:\n  count: %ld\n  rate: %d\n",
+		      name, topic, count, rate);
 }
 
 static void sink_file(const char *name, const char *topic, const char *out)
 {
-	conn_file(name,
-		  "name: %s\nplugin: test-record-sink\ntopics: %s\n"
-		  "config:\n  file: %s\n",
-		  name, topic, out);
+	rt_conn_write(w, name,
+		      "name: %s\nplugin: test-record-sink\ntopics: %s\n"
+		      "config:\n  file: %s\n",
+		      name, topic, out);
 }
 
 /* ---- the worker ---- */
@@ -243,33 +118,11 @@ static void sink_file(const char *name, const char *topic, const char *out)
 /* Starts `sluice run` and waits for its REST API. */
 static void start(void)
 {
-	ck_assert_int_eq(worker_pid, 0);
-	snprintf(log_path, sizeof(log_path), "%s/worker-%d.log", tmpdir,
-		 ++runs);
-	int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ck_assert(fd >= 0);
-	char *const argv[] = {SLUICE_BIN, "run", "-c", cfg_path, NULL};
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(SLUICE_BIN, argv);
-		_exit(127);
-	}
-	close(fd);
-	worker_pid = pid;
-	int64_t deadline = now_ms() + 30000;
+	rt_worker_spawn(w, NULL);
+	int64_t deadline = rt_now_ms() + 30000;
 	base_url[0] = '\0';
 	while (!base_url[0]) {
-		char *s = slurp(log_path, NULL);
+		char *s = rt_slurp(w->log, NULL);
 		const char *p = strstr(s, "REST API on http://");
 		if (p) {
 			int port = 0;
@@ -283,30 +136,18 @@ static void start(void)
 		if (base_url[0] && running)
 			break;
 		base_url[0] = '\0';
-		RT_CHECK(now_ms() < deadline, "the worker did not start");
-		RT_CHECK(waitpid(worker_pid, NULL, WNOHANG) == 0,
+		RT_CHECK(rt_now_ms() < deadline, "the worker did not start");
+		RT_CHECK(waitpid(w->pid, NULL, WNOHANG) == 0,
 			 "the worker exited");
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
-}
-
-static int alive(void)
-{
-	return worker_pid > 0 && waitpid(worker_pid, NULL, WNOHANG) == 0;
 }
 
 static void stop_ok(void)
 {
-	kill(worker_pid, SIGTERM);
-	int64_t deadline = now_ms() + 40000;
-	int st = 0;
-	while (waitpid(worker_pid, &st, WNOHANG) != worker_pid) {
-		RT_CHECK(now_ms() < deadline, "no exit after SIGTERM");
-		nap_ms(50);
-	}
-	worker_pid = 0;
-	RT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == EXIT_OK,
-		 "exit status %d after SIGTERM", st);
+	int rc = rt_worker_stop(w, SIGTERM, 40000);
+	RT_CHECK(rc >= 0, "no exit after SIGTERM");
+	RT_CHECK(rc == EXIT_OK, "exit status %d after SIGTERM", rc);
 }
 
 /* ---- HTTP ---- */
@@ -600,28 +441,17 @@ static double wait_metric(const char *name, const char *labels, double want,
 			  int timeout_ms)
 {
 	struct scrape s = {0};
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = rt_now_ms() + timeout_ms;
 	double v;
 	for (;;) {
 		scrape(&s);
 		v = metric(&s, name, labels);
-		if (v >= want || now_ms() >= deadline)
+		if (v >= want || rt_now_ms() >= deadline)
 			break;
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
 	free(s.v);
 	return v;
-}
-
-static int wait_lines(const char *path, size_t n, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	while (file_lines(path) < n) {
-		if (now_ms() >= deadline)
-			return 0;
-		nap_ms(100);
-	}
-	return 1;
 }
 
 /* Sum of the committed offsets GET /connectors/{name}/offsets shows. */
@@ -657,13 +487,13 @@ static long committed_sum(const char *name)
 START_TEST(test_read_endpoints)
 {
 	char out[PATH_MAX];
-	snprintf(out, sizeof(out), "%s/sink.out", tmpdir);
+	snprintf(out, sizeof(out), "%s/sink.out", rt_dir);
 	worker_file(NULL);
 	source_file("src", "t1", 300, 0);
 	sink_file("sink", "t1", out);
 	start();
-	RT_CHECK(wait_lines(out, 300, 60000), "the sink got %zu of 300",
-		 file_lines(out));
+	RT_CHECK(rt_wait_lines(out, 300, 60000), "the sink got %zu of 300",
+		 rt_file_lines(out));
 	struct reply r = {0};
 
 	EXPECT(&r, 200, "GET", "/", NULL);
@@ -719,17 +549,17 @@ START_TEST(test_read_endpoints)
 	EXPECT(&r, 200, "GET", "/connectors/src/topics", NULL);
 	RT_CHECK(jeq(&r, "src.topics.0", "t1"), "topics: %s", r.body);
 	/* The source finished: FINISHED once every record was delivered. */
-	int64_t deadline = now_ms() + 30000;
+	int64_t deadline = rt_now_ms() + 30000;
 	while (http(&r, "GET", "/connectors/src/offsets", NULL) == 200 &&
 	       !jeq(&r, "offsets.0.offset.position", "300") &&
-	       now_ms() < deadline)
-		nap_ms(100);
+	       rt_now_ms() < deadline)
+		rt_nap_ms(100);
 	RT_CHECK(jeq(&r, "offsets.0.partition.source_partition", "0-0") &&
 			 jeq(&r, "offsets.0.offset.position", "300"),
 		 "source offsets: %s", r.body);
-	deadline = now_ms() + 30000;
-	while (committed_sum("sink") < 300 && now_ms() < deadline)
-		nap_ms(100);
+	deadline = rt_now_ms() + 30000;
+	while (committed_sum("sink") < 300 && rt_now_ms() < deadline)
+		rt_nap_ms(100);
 	RT_CHECK(committed_sum("sink") == 300, "sink committed %ld of 300",
 		 committed_sum("sink"));
 	EXPECT(&r, 200, "GET", "/connectors/sink/offsets", NULL);
@@ -817,7 +647,7 @@ END_TEST
 START_TEST(test_bad_requests)
 {
 	char out[PATH_MAX];
-	snprintf(out, sizeof(out), "%s/sink.out", tmpdir);
+	snprintf(out, sizeof(out), "%s/sink.out", rt_dir);
 	worker_file(NULL);
 	sink_file("sink", "t1", out);
 	start();
@@ -861,7 +691,7 @@ START_TEST(test_bad_requests)
 	       "{\"name\":\"other\",\"plugin\":\"test-record-sink\"}");
 	/* Nothing was written for any of them. */
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/bad.yaml", conn_dir);
+	snprintf(path, sizeof(path), "%s/bad.yaml", w->dir);
 	RT_CHECK(access(path, F_OK) != 0, "bad.yaml was written");
 
 	/* A conflict. */
@@ -895,7 +725,7 @@ START_TEST(test_bad_requests)
 		expect_error(&r);
 	}
 	EXPECT(&r, 404, "DELETE", "/connectors/..%2Fsluice.yaml", NULL);
-	RT_CHECK(access(cfg_path, F_OK) == 0, "the worker file is gone");
+	RT_CHECK(access(w->cfg, F_OK) == 0, "the worker file is gone");
 
 	/* Unknown methods. */
 	EXPECT(&r, 405, "PATCH", "/connectors/sink", NULL);
@@ -905,7 +735,7 @@ START_TEST(test_bad_requests)
 	EXPECT(&r, 405, "BREW", "/", NULL);
 	EXPECT(&r, 405, "PUT", "/connector-plugins", NULL);
 
-	RT_CHECK(alive(), "the worker died");
+	RT_CHECK(rt_worker_alive(w), "the worker died");
 	EXPECT(&r, 200, "GET", "/health", NULL);
 	EXPECT(&r, 200, "GET", "/connectors/sink/status", NULL);
 	RT_CHECK(jeq(&r, "connector.state", "RUNNING"), "%s", r.body);
@@ -943,8 +773,8 @@ END_TEST
 START_TEST(test_create_restart)
 {
 	char out[PATH_MAX], file[PATH_MAX], body[1024];
-	snprintf(out, sizeof(out), "%s/made.out", tmpdir);
-	snprintf(file, sizeof(file), "%s/made.yaml", conn_dir);
+	snprintf(out, sizeof(out), "%s/made.out", rt_dir);
+	snprintf(file, sizeof(file), "%s/made.yaml", w->dir);
 	worker_file(NULL);
 	source_file("src", "t1", 200, 0);
 	start();
@@ -960,8 +790,8 @@ START_TEST(test_create_restart)
 			 jeq(&r, "tasks.0.task", "0"),
 		 "POST: %s", r.body);
 	RT_CHECK(access(file, F_OK) == 0, "no %s", file);
-	RT_CHECK(wait_lines(out, 200, 60000), "made got %zu of 200",
-		 file_lines(out));
+	RT_CHECK(rt_wait_lines(out, 200, 60000), "made got %zu of 200",
+		 rt_file_lines(out));
 	EXPECT(&r, 200, "GET", "/connectors/made/status", NULL);
 	RT_CHECK(jeq(&r, "connector.state", "RUNNING"), "%s", r.body);
 
@@ -1013,13 +843,13 @@ END_TEST
 START_TEST(test_pause_resume)
 {
 	char out[PATH_MAX];
-	snprintf(out, sizeof(out), "%s/sink.out", tmpdir);
+	snprintf(out, sizeof(out), "%s/sink.out", rt_dir);
 	worker_file(NULL);
 	source_file("src", "t1", 0, 400);
 	sink_file("sink", "t1", out);
 	start();
 	struct reply r = {0};
-	RT_CHECK(wait_lines(out, 100, 60000), "nothing arrives");
+	RT_CHECK(rt_wait_lines(out, 100, 60000), "nothing arrives");
 
 	EXPECT(&r, 202, "PUT", "/connectors/sink/pause", NULL);
 	EXPECT(&r, 200, "GET", "/connectors/sink/status", NULL);
@@ -1027,8 +857,8 @@ START_TEST(test_pause_resume)
 			 jeq(&r, "tasks.0.state", "PAUSED"),
 		 "paused: %s", r.body);
 	/* What was put before the pause is flushed within one interval. */
-	nap_ms(2500);
-	size_t lines = file_lines(out);
+	rt_nap_ms(2500);
+	size_t lines = rt_file_lines(out);
 	long committed = committed_sum("sink");
 	double produced =
 		wait_metric("sluice_records_total",
@@ -1038,10 +868,10 @@ START_TEST(test_pause_resume)
 				   "connector=src,task=0,direction=out",
 				   produced + 600, 30000);
 	RT_CHECK(later >= produced + 600, "the source stalled");
-	nap_ms(1500); /* more than one flush interval */
+	rt_nap_ms(1500); /* more than one flush interval */
 	long lag2 = (long)later - committed_sum("sink");
-	RT_CHECK(file_lines(out) == lines, "paused sink got %zu more",
-		 file_lines(out) - lines);
+	RT_CHECK(rt_file_lines(out) == lines, "paused sink got %zu more",
+		 rt_file_lines(out) - lines);
 	RT_CHECK(committed_sum("sink") == committed,
 		 "paused sink committed %ld -> %ld", committed,
 		 committed_sum("sink"));
@@ -1062,8 +892,8 @@ START_TEST(test_pause_resume)
 	RT_CHECK(total == metric(&s, "sluice_records_total",
 				 "connector=src,task=0,direction=in"),
 		 "a paused source has records in flight");
-	RT_CHECK(wait_lines(out, (size_t)total, 60000),
-		 "after resume the sink got %zu of %.0f", file_lines(out),
+	RT_CHECK(rt_wait_lines(out, (size_t)total, 60000),
+		 "after resume the sink got %zu of %.0f", rt_file_lines(out),
 		 total);
 	int complete;
 	long distinct = distinct_seqs(out, &complete);
@@ -1082,7 +912,7 @@ START_TEST(test_pause_resume)
 	RT_CHECK(jeq(&r, "connector.state", "RUNNING") &&
 			 jeq(&r, "tasks.0.state", "RUNNING"),
 		 "%s", r.body);
-	RT_CHECK(wait_lines(out, (size_t)total + 200, 60000),
+	RT_CHECK(rt_wait_lines(out, (size_t)total + 200, 60000),
 		 "nothing after the source resumed");
 
 	/* Stop, then resume from stopped; pause of a stopped one is a
@@ -1103,8 +933,8 @@ START_TEST(test_pause_resume)
 	scrape(&s);
 	total = metric(&s, "sluice_records_total",
 		       "connector=src,task=0,direction=out");
-	RT_CHECK(wait_lines(out, (size_t)total, 60000),
-		 "after restarts the sink got %zu of %.0f", file_lines(out),
+	RT_CHECK(rt_wait_lines(out, (size_t)total, 60000),
+		 "after restarts the sink got %zu of %.0f", rt_file_lines(out),
 		 total);
 	distinct = distinct_seqs(out, &complete);
 	RT_CHECK(distinct == (long)total && complete,
@@ -1128,23 +958,16 @@ static Suite *suite(void)
 		{"create_restart", test_create_restart},
 		{"pause_resume", test_pause_resume},
 	};
-	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-		tcase_set_timeout(tc, 300);
-		tcase_add_checked_fixture(tc, rt_setup, rt_teardown);
-		tcase_add_test(tc, tests[i].test);
-		suite_add_tcase(s, tc);
-	}
+	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++)
+		rt_add_case(s, tests[i].name, tests[i].test, 300, rt_setup,
+			    rt_teardown);
 	return s;
 }
 
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int status = rt_run_suite(suite());
 	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }

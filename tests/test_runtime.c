@@ -14,10 +14,11 @@
  * assertion or a timeout ends it; teardown kills them too. On a failed
  * assertion the tail of each worker log is printed and the directory is
  * kept (RT_KEEP=1 keeps it always). CK_RUN_CASE=<name> runs one test.
+ * That harness is tests/rt_harness.c, shared with the other integration
+ * tests.
  */
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -26,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,11 +37,10 @@
 
 #include "broker.h"
 #include "cli.h"
+#include "rt_harness.h"
 
-/* tests/runtime-tests.mk passes both as absolute paths. */
-#ifndef SLUICE_BIN
-#define SLUICE_BIN "./sluice"
-#endif
+/* tests/runtime-tests.mk passes it (and SLUICE_BIN, which the harness
+ * uses) as absolute paths. */
 #ifndef RT_PLUGIN_DIR
 #define RT_PLUGIN_DIR "./tests/rt/.libs"
 #endif
@@ -55,225 +54,26 @@
  * transforms commit). The duplicate bounds below are in units of it. */
 #define FLUSH_INTERVAL_MS 1000
 
-#define MAX_PROCS 4
 #define GROUP_SINK "sluice-sink" /* group of a connector named "sink" */
 #define MAX_TOPICS 8
 #define MAX_PARTS 16
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* ---- per-test state ---- */
-
-struct proc {
-	char name[32];
-	char cfg[PATH_MAX];
-	char dir[PATH_MAX]; /* its connectors.d */
-	char log[PATH_MAX]; /* of the current (last) run */
-	int runs;
-	pid_t pid; /* 0 when not running */
-};
-
-static char tmpdir[PATH_MAX];
-static struct broker *broker;
-static struct proc procs[MAX_PROCS];
-static int nprocs;
-static rd_kafka_t *reader; /* watermarks and metadata */
-static struct {
-	char group[128];
-	rd_kafka_t *rk;
-} groups[4];
-
-static void dump_logs(void)
-{
-	for (int i = 0; i < nprocs; i++) {
-		char cmd[PATH_MAX + 32];
-		fprintf(stderr, "---- tail of %s ----\n", procs[i].log);
-		snprintf(cmd, sizeof(cmd), "tail -n 40 '%s' >&2", procs[i].log);
-		if (system(cmd) != 0)
-			fprintf(stderr, "(no log)\n");
-	}
-	fprintf(stderr, "---- files kept in %s ----\n", tmpdir);
-}
-
-/* An assertion that prints the worker logs first: Check ends the test
- * process at once, so this is the only chance to show them. */
-#define RT_CHECK(cond, ...)                                                    \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			dump_logs();                                           \
-			ck_abort_msg(__VA_ARGS__);                             \
-		}                                                              \
-	} while (0)
-
-static void kill_all(void)
-{
-	for (int i = 0; i < nprocs; i++) {
-		if (procs[i].pid > 0) {
-			kill(procs[i].pid, SIGKILL);
-			waitpid(procs[i].pid, NULL, 0);
-			procs[i].pid = 0;
-		}
-	}
-}
-
-static void remove_tree(const char *dir)
-{
-	char cmd[PATH_MAX + 16];
-	if (!dir[0] || strncmp(dir, "/", 1))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
 static void rt_setup(void)
 {
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sluice-rt-XXXXXX",
-		 base && *base ? base : "/tmp");
-	ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp: %s", strerror(errno));
-	char err[512];
-	broker = broker_start(1, err, sizeof(err));
-	ck_assert_msg(broker != NULL, "broker: %s", err);
-	nprocs = 0;
+	rt_dir_make("sluice-rt");
+	rt_broker_start();
 }
 
 static void rt_teardown(void)
 {
-	kill_all();
-	for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
-		if (groups[i].rk)
-			rd_kafka_destroy(groups[i].rk);
-		groups[i].rk = NULL;
-		groups[i].group[0] = '\0';
-	}
-	if (reader)
-		rd_kafka_destroy(reader);
-	reader = NULL;
-	broker_stop(broker);
-	broker = NULL;
-	if (getenv("RT_KEEP"))
-		fprintf(stderr, "files kept in %s\n", tmpdir);
-	else
-		remove_tree(tmpdir);
-	tmpdir[0] = '\0';
-}
-
-/* ---- files ---- */
-
-static void path_in(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static void write_file(const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-/* The whole file, NUL-terminated (empty when missing). Free it. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	ck_assert(buf != NULL);
-	if (f) {
-		size_t r;
-		while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-			n += r;
-			if (cap - n - 1 == 0) {
-				cap *= 2;
-				buf = realloc(buf, cap);
-				ck_assert(buf != NULL);
-			}
-		}
-		fclose(f);
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
-/* Complete lines only: a line still being written does not count. */
-static size_t file_lines(const char *path)
-{
-	size_t len, n = 0;
-	char *s = slurp(path, &len);
-	for (size_t i = 0; i < len; i++)
-		n += s[i] == '\n';
-	free(s);
-	return n;
-}
-
-/* Lines of a log containing `needle`. */
-static int log_count(const char *path, const char *needle)
-{
-	char *s = slurp(path, NULL);
-	int n = 0;
-	for (char *line = s; line && *line;) {
-		char *end = strchr(line, '\n');
-		if (end)
-			*end = '\0';
-		if (strstr(line, needle))
-			n++;
-		line = end ? end + 1 : NULL;
-	}
-	free(s);
-	return n;
-}
-
-static int wait_log(const char *path, const char *needle, int count,
-		    int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	for (;;) {
-		if (log_count(path, needle) >= count)
-			return 1;
-		if (now_ms() >= deadline)
-			return 0;
-		nap_ms(100);
-	}
-}
-
-static int wait_lines(const char *path, size_t n, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	for (;;) {
-		if (file_lines(path) >= n)
-			return 1;
-		if (now_ms() >= deadline)
-			return 0;
-		nap_ms(100);
-	}
+	rt_end("RT_KEEP");
 }
 
 /* How many partitions a task ("conn/id") owns now by its log: the
  * "assigned N" lines less the "revoked N" lines (eager or incremental). */
 static int owned_now(const char *log, const char *who)
 {
-	char *s = slurp(log, NULL), a[96], r[96];
+	char *s = rt_slurp(log, NULL), a[96], r[96];
 	snprintf(a, sizeof(a), "[%s] assigned ", who);
 	snprintf(r, sizeof(r), "[%s] revoked ", who);
 	int n = 0;
@@ -289,22 +89,15 @@ static int owned_now(const char *log, const char *who)
 static int wait_owned(const char *log, const char *who, int want,
 		      int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = rt_now_ms() + timeout_ms;
 	for (;;) {
 		int n = owned_now(log, who);
 		if (want < 0 ? n > 0 : n == want)
 			return 1;
-		if (now_ms() >= deadline)
+		if (rt_now_ms() >= deadline)
 			return 0;
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
-}
-
-/* ---- workers ---- */
-
-static const char *bootstraps(void)
-{
-	return broker_bootstraps(broker);
 }
 
 /*
@@ -326,390 +119,47 @@ static const char *bootstraps(void)
 #define COOP "cooperative-sticky"
 
 /* A worker file; bootstrap NULL means the broker of this test. */
-static struct proc *worker_new(const char *name, const char *bootstrap,
-			       const char *strategy)
+static struct rt_worker *worker_new(const char *name, const char *bootstrap,
+				    const char *strategy)
 {
 	char extra[128] = "";
 	if (strategy)
 		snprintf(extra, sizeof(extra),
 			 "  partition.assignment.strategy: %s\n", strategy);
-	ck_assert_int_lt(nprocs, MAX_PROCS);
-	struct proc *p = &procs[nprocs++];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->cfg, sizeof(p->cfg), "%s/%s.yaml", tmpdir, name);
-	snprintf(p->dir, sizeof(p->dir), "%s/%s.d", tmpdir, name);
-	snprintf(p->log, sizeof(p->log), "%s/%s-0.log", tmpdir, name);
-	ck_assert_int_eq(mkdir(p->dir, 0755), 0);
-	write_file(p->cfg,
-		   "bootstrap.servers: %s\n"
-		   "plugin.path: %s\n"
-		   "connectors.dir: %s\n"
-		   "kafka:\n"
-		   "  session.timeout.ms: 6000\n"
-		   "  heartbeat.interval.ms: 500\n"
-		   "%s"
-		   "log:\n"
-		   "  level: info\n"
-		   "  progress.interval: 1s\n"
-		   "shutdown.timeout: 20s\n",
-		   bootstrap ? bootstrap : bootstraps(), RT_PLUGIN_DIR, p->dir,
-		   extra);
-	return p;
+	return rt_worker_new(name, bootstrap, RT_PLUGIN_DIR, extra);
 }
 
-static void conn_write(struct proc *p, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void conn_write(struct proc *p, const char *file, const char *fmt, ...)
-{
-	char path[PATH_MAX], body[4096];
-	snprintf(path, sizeof(path), "%s/%s.yaml", p->dir, file);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(body, sizeof(body), fmt, ap);
-	va_end(ap);
-	write_file(path, "%s", body);
-}
-
-static void conn_source(struct proc *p, const char *name, int tasks,
+static void conn_source(struct rt_worker *p, const char *name, int tasks,
 			const char *topic, int sparts, int64_t count, int rate)
 {
-	conn_write(p, name,
-		   "name: %s\nplugin: test-count-source\ntasks.max: %d\n"
-		   "topic: %s\nconfig:\n  count: %lld\n  partitions: %d\n"
-		   "  rate: %d\n",
-		   name, tasks, topic, (long long)count, sparts, rate);
+	rt_conn_write(p, name,
+		      "name: %s\nplugin: test-count-source\ntasks.max: %d\n"
+		      "topic: %s\nconfig:\n  count: %lld\n  partitions: %d\n"
+		      "  rate: %d\n",
+		      name, tasks, topic, (long long)count, sparts, rate);
 }
 
 /* `config` and `extra` are more YAML lines (config ones indented). */
-static void conn_sink(struct proc *p, const char *name, int tasks,
+static void conn_sink(struct rt_worker *p, const char *name, int tasks,
 		      const char *topic, const char *file, const char *config,
 		      const char *extra)
 {
-	conn_write(p, name,
-		   "name: %s\nplugin: test-record-sink\ntasks.max: %d\n"
-		   "topics: %s\nconfig:\n  file: %s\n%s%s",
-		   name, tasks, topic, file, config ? config : "",
-		   extra ? extra : "");
+	rt_conn_write(p, name,
+		      "name: %s\nplugin: test-record-sink\ntasks.max: %d\n"
+		      "topics: %s\nconfig:\n  file: %s\n%s%s",
+		      name, tasks, topic, file, config ? config : "",
+		      extra ? extra : "");
 }
 
-static void conn_fanout(struct proc *p, const char *name, int tasks,
+static void conn_fanout(struct rt_worker *p, const char *name, int tasks,
 			const char *in, const char *out, const char *config,
 			const char *extra)
 {
-	conn_write(p, name,
-		   "name: %s\nplugin: test-fanout\ntasks.max: %d\n"
-		   "topics: %s\ntopic: %s\nconfig:\n  copies: 2\n%s%s",
-		   name, tasks, in, out, config ? config : "",
-		   extra ? extra : "");
-}
-
-static void spawn(struct proc *p)
-{
-	ck_assert_int_eq(p->pid, 0);
-	snprintf(p->log, sizeof(p->log), "%s/%s-%d.log", tmpdir, p->name,
-		 ++p->runs);
-	int fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ck_assert_msg(fd >= 0, "%s: %s", p->log, strerror(errno));
-	/* Everything the child needs is ready before fork: this process has
-	 * librdkafka threads, so the child only calls what is safe. */
-	char *const argv[] = {SLUICE_BIN, "run", "-c", p->cfg, NULL};
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(SLUICE_BIN, argv);
-		_exit(127);
-	}
-	close(fd);
-	p->pid = pid;
-}
-
-static int alive(struct proc *p)
-{
-	if (p->pid <= 0)
-		return 0;
-	int st;
-	pid_t r = waitpid(p->pid, &st, WNOHANG);
-	if (r == 0)
-		return 1;
-	p->pid = 0;
-	return 0;
-}
-
-/* Sends `sig` and waits for the exit; returns the exit code, 128 + the
- * signal that ended it, or -1 after timeout_ms (it is killed then). */
-static int stop(struct proc *p, int sig, int timeout_ms)
-{
-	ck_assert_int_gt(p->pid, 0);
-	kill(p->pid, sig);
-	int64_t deadline = now_ms() + timeout_ms;
-	int st;
-	for (;;) {
-		pid_t r = waitpid(p->pid, &st, WNOHANG);
-		if (r == p->pid)
-			break;
-		if (now_ms() >= deadline) {
-			kill(p->pid, SIGKILL);
-			waitpid(p->pid, &st, 0);
-			p->pid = 0;
-			return -1;
-		}
-		nap_ms(50);
-	}
-	p->pid = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static void stop_ok(struct proc *p)
-{
-	int rc = stop(p, SIGTERM, 30000);
-	RT_CHECK(rc == EXIT_OK, "worker %s: exit %d after SIGTERM", p->name,
-		 rc);
-	RT_CHECK(log_count(p->log, "worker stopped") == 1,
-		 "worker %s: no 'worker stopped' line", p->name);
-}
-
-/* ---- Kafka clients of the test ---- */
-
-static void conf_set(rd_kafka_conf_t *c, const char *k, const char *v)
-{
-	char err[512];
-	ck_assert_msg(rd_kafka_conf_set(c, k, v, err, sizeof(err)) ==
-			      RD_KAFKA_CONF_OK,
-		      "%s=%s: %s", k, v, err);
-}
-
-static rd_kafka_t *consumer_new(const char *group)
-{
-	char err[512];
-	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	conf_set(c, "bootstrap.servers", bootstraps());
-	conf_set(c, "group.id", group);
-	conf_set(c, "enable.auto.commit", "false");
-	conf_set(c, "enable.auto.offset.store", "false");
-	conf_set(c, "log_level", "3");
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
-	ck_assert_msg(rk != NULL, "consumer: %s", err);
-	return rk;
-}
-
-static void mk_topic(const char *name, int partitions)
-{
-	char err[512];
-	ck_assert_msg(broker_create_topic(broker, name, partitions, err,
-					  sizeof(err)) == 0,
-		      "%s", err);
-}
-
-static int64_t high_watermark(const char *topic, int32_t partition)
-{
-	if (!reader)
-		reader = consumer_new("sluice-rt-reader");
-	int64_t lo, hi;
-	rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-		reader, topic, partition, &lo, &hi, 10000);
-	RT_CHECK(!e, "watermarks of %s[%d]: %s", topic, partition,
-		 rd_kafka_err2str(e));
-	return hi;
-}
-
-static int64_t total_watermark(const char *topic, int partitions)
-{
-	int64_t sum = 0;
-	for (int p = 0; p < partitions; p++)
-		sum += high_watermark(topic, p);
-	return sum;
-}
-
-/* Committed offsets of a consumer group (OffsetFetch; the handle never
- * joins the group). Unset ones read as RD_KAFKA_OFFSET_INVALID. */
-static void committed(const char *group, const char *topic, int partitions,
-		      int64_t *out)
-{
-	size_t i = 0;
-	while (i < sizeof(groups) / sizeof(*groups) && groups[i].rk &&
-	       strcmp(groups[i].group, group))
-		i++;
-	ck_assert(i < sizeof(groups) / sizeof(*groups));
-	if (!groups[i].rk) {
-		snprintf(groups[i].group, sizeof(groups[i].group), "%s", group);
-		groups[i].rk = consumer_new(group);
-	}
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(partitions);
-	for (int p = 0; p < partitions; p++)
-		rd_kafka_topic_partition_list_add(l, topic, p);
-	rd_kafka_resp_err_t e = rd_kafka_committed(groups[i].rk, l, 10000);
-	RT_CHECK(!e, "committed offsets of %s: %s", group, rd_kafka_err2str(e));
-	for (int p = 0; p < partitions; p++) {
-		RT_CHECK(!l->elems[p].err, "committed %s[%d]: %s", topic, p,
-			 rd_kafka_err2str(l->elems[p].err));
-		out[p] = l->elems[p].offset;
-	}
-	rd_kafka_topic_partition_list_destroy(l);
-}
-
-static int64_t committed1(const char *group, const char *topic)
-{
-	int64_t o;
-	committed(group, topic, 1, &o);
-	return o;
-}
-
-/* Count-source's value for a record, also used by records the test
- * produces itself. */
-static int count_value(char *buf, size_t len, int task, int spart, int64_t seq,
-		       const char *extra)
-{
-	return snprintf(buf, len,
-			"{\"id\":\"%d-%d-%lld\",\"task\":%d,\"spart\":%d,"
-			"\"seq\":%lld%s}",
-			task, spart, (long long)seq, task, spart,
-			(long long)seq, extra ? extra : "");
-}
-
-/* Produces n records of source partition 0-0 to partition 0 of topic;
- * record `poison` (or none if -1) carries ,"bad":"POISON". Every record
- * has the header origin=rt. */
-static void produce_input(const char *topic, int n, int poison)
-{
-	char err[512];
-	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	conf_set(c, "bootstrap.servers", bootstraps());
-	conf_set(c, "enable.idempotence", "true");
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-	ck_assert_msg(rk != NULL, "producer: %s", err);
-	for (int i = 0; i < n; i++) {
-		char key[32], val[256];
-		snprintf(key, sizeof(key), "0-0-%d", i);
-		int len =
-			count_value(val, sizeof(val), 0, 0, i,
-				    i == poison ? ",\"bad\":\"POISON\"" : NULL);
-		rd_kafka_headers_t *h = rd_kafka_headers_new(1);
-		rd_kafka_header_add(h, "origin", -1, "rt", -1);
-		rd_kafka_resp_err_t e = rd_kafka_producev(
-			rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
-			RD_KAFKA_V_KEY(key, strlen(key)),
-			RD_KAFKA_V_VALUE(val, (size_t)len),
-			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
-		ck_assert_msg(!e, "produce: %s", rd_kafka_err2str(e));
-	}
-	ck_assert_int_eq(rd_kafka_flush(rk, 10000), 0);
-	rd_kafka_destroy(rk);
-}
-
-/* A consumed record, copied. */
-struct kmsg {
-	int32_t partition;
-	int64_t offset;
-	char *key, *value;
-	size_t nh;
-	char *hname[16], *hval[16];
-};
-
-static char *strndup0(const void *p, size_t n)
-{
-	char *s = malloc(n + 1);
-	ck_assert(s != NULL);
-	if (n)
-		memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
-}
-
-static void kmsgs_free(struct kmsg *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].key);
-		free(v[i].value);
-		for (size_t j = 0; j < v[i].nh; j++) {
-			free(v[i].hname[j]);
-			free(v[i].hval[j]);
-		}
-	}
-	free(v);
-}
-
-static void kmsg_copy(struct kmsg *k, const rd_kafka_message_t *m)
-{
-	*k = (struct kmsg){.partition = m->partition, .offset = m->offset};
-	k->key = strndup0(m->key, m->key ? m->key_len : 0);
-	k->value = strndup0(m->payload, m->payload ? m->len : 0);
-	rd_kafka_headers_t *h;
-	if (rd_kafka_message_headers(m, &h))
-		return;
-	const char *name;
-	const void *val;
-	size_t len;
-	while (k->nh < 16 &&
-	       !rd_kafka_header_get_all(h, k->nh, &name, &val, &len)) {
-		k->hname[k->nh] = strndup0(name, strlen(name));
-		k->hval[k->nh] = strndup0(val, val ? len : 0);
-		k->nh++;
-	}
-}
-
-/* Every record of the topic, up to the high watermarks as they are now. */
-static size_t read_topic(const char *topic, int partitions, struct kmsg **out)
-{
-	int64_t hw[MAX_PARTS];
-	rd_kafka_t *rk = consumer_new("sluice-rt-reader");
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(partitions);
-	int remaining = 0;
-	for (int p = 0; p < partitions; p++) {
-		hw[p] = high_watermark(topic, p);
-		if (hw[p] > 0) {
-			rd_kafka_topic_partition_list_add(l, topic, p)->offset =
-				RD_KAFKA_OFFSET_BEGINNING;
-			remaining++;
-		}
-	}
-	ck_assert(!rd_kafka_assign(rk, l));
-	rd_kafka_topic_partition_list_destroy(l);
-	size_t n = 0, cap = 1024;
-	struct kmsg *v = malloc(cap * sizeof(*v));
-	ck_assert(v != NULL);
-	int64_t deadline = now_ms() + 30000;
-	while (remaining > 0) {
-		RT_CHECK(now_ms() < deadline, "reading %s: timed out", topic);
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-		if (!m)
-			continue;
-		if (!m->err && m->offset < hw[m->partition]) {
-			if (n == cap) {
-				cap *= 2;
-				v = realloc(v, cap * sizeof(*v));
-				ck_assert(v != NULL);
-			}
-			kmsg_copy(&v[n++], m);
-			if (m->offset == hw[m->partition] - 1)
-				remaining--;
-		}
-		rd_kafka_message_destroy(m);
-	}
-	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
-	*out = v;
-	return n;
-}
-
-static const char *kmsg_header(const struct kmsg *k, const char *name)
-{
-	for (size_t i = 0; i < k->nh; i++)
-		if (!strcmp(k->hname[i], name))
-			return k->hval[i];
-	return NULL;
+	rt_conn_write(p, name,
+		      "name: %s\nplugin: test-fanout\ntasks.max: %d\n"
+		      "topics: %s\ntopic: %s\nconfig:\n  copies: 2\n%s%s",
+		      name, tasks, in, out, config ? config : "",
+		      extra ? extra : "");
 }
 
 /* ---- records: what the sink wrote, what a topic holds ---- */
@@ -786,7 +236,7 @@ static void recset_add(struct recset *s, const struct rec *r)
 static void recset_read_sink(struct recset *s, const char *path)
 {
 	size_t len;
-	char *buf = slurp(path, &len);
+	char *buf = rt_slurp(path, &len);
 	char *line = buf;
 	for (char *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 		*nl = '\0';
@@ -808,7 +258,7 @@ static void recset_read_sink(struct recset *s, const char *path)
 }
 
 static void recset_from_kmsgs(struct recset *s, const char *topic,
-			      const struct kmsg *v, size_t n)
+			      const struct rt_kmsg *v, size_t n)
 {
 	int t = topic_index(s, topic);
 	for (size_t i = 0; i < n; i++) {
@@ -826,10 +276,10 @@ static void recset_from_kmsgs(struct recset *s, const char *topic,
 static void recset_read_topic(struct recset *s, const char *topic,
 			      int partitions)
 {
-	struct kmsg *v;
-	size_t n = read_topic(topic, partitions, &v);
+	struct rt_kmsg *v;
+	size_t n = rt_read_topic(topic, partitions, 30000, &v);
 	recset_from_kmsgs(s, topic, v, n);
-	kmsgs_free(v, n);
+	rt_kmsgs_free(v, n);
 }
 
 /* What a run should have produced: per task, `sparts` source partitions
@@ -1090,20 +540,20 @@ static size_t distinct_in_files(const char *const *files, int n,
 static int wait_complete(const char *const *files, int n,
 			 const struct shape *sh, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = rt_now_ms() + timeout_ms;
 	for (;;) {
 		if (distinct_in_files(files, n, sh) == shape_total(sh))
 			return 1;
-		if (now_ms() >= deadline)
+		if (rt_now_ms() >= deadline)
 			return 0;
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
 }
 
 static void hw_row(const char *topic, int partitions, int64_t *row)
 {
 	for (int p = 0; p < MAX_PARTS; p++)
-		row[p] = p < partitions ? high_watermark(topic, p) : 0;
+		row[p] = p < partitions ? rt_high_watermark(topic, p) : 0;
 }
 
 /* The sink file against the shape and the topic it read. */
@@ -1146,9 +596,9 @@ static void check_committed_all(const char *group, const char *topic,
 				int partitions)
 {
 	int64_t c[MAX_PARTS];
-	committed(group, topic, partitions, c);
+	rt_committed(group, topic, partitions, c);
 	for (int p = 0; p < partitions; p++) {
-		int64_t hw = high_watermark(topic, p);
+		int64_t hw = rt_high_watermark(topic, p);
 		RT_CHECK(c[p] == hw || (hw == 0 && c[p] < 0),
 			 "group %s: %s[%d] committed %lld, end %lld", group,
 			 topic, p, (long long)c[p], (long long)hw);
@@ -1158,7 +608,8 @@ static void check_committed_all(const char *group, const char *topic,
 /* Assignment and revocation lines, of every task. */
 static int group_events(const char *log)
 {
-	return log_count(log, "] assigned ") + log_count(log, "] revoked ");
+	return rt_log_count(log, "] assigned ") +
+	       rt_log_count(log, "] revoked ");
 }
 
 /*
@@ -1167,10 +618,10 @@ static int group_events(const char *log)
  * assigned or revoked anything for 1.5 s: three heartbeat intervals,
  * within which an eager rebalance still under way revokes everything.
  */
-static void settle(struct proc *w, const char *const *conns, const int *tasks,
-		   const int *parts, int n)
+static void settle(struct rt_worker *w, const char *const *conns,
+		   const int *tasks, const int *parts, int n)
 {
-	int64_t deadline = now_ms() + 40000, quiet_since = now_ms();
+	int64_t deadline = rt_now_ms() + 40000, quiet_since = rt_now_ms();
 	int events = group_events(w->log);
 	for (;;) {
 		int owned_all = 1;
@@ -1187,25 +638,25 @@ static void settle(struct proc *w, const char *const *conns, const int *tasks,
 		int e = group_events(w->log);
 		if (e != events) {
 			events = e;
-			quiet_since = now_ms();
+			quiet_since = rt_now_ms();
 		}
-		if (owned_all && now_ms() - quiet_since >= 1500)
+		if (owned_all && rt_now_ms() - quiet_since >= 1500)
 			return;
-		RT_CHECK(now_ms() < deadline,
+		RT_CHECK(rt_now_ms() < deadline,
 			 "the consumer groups did not settle within 40 s");
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
 }
 
 /* Adds a count-source connector to a running worker (SIGHUP). */
-static void start_source(struct proc *w, const char *name, int tasks,
+static void start_source(struct rt_worker *w, const char *name, int tasks,
 			 const char *topic, int sparts, int64_t count, int rate)
 {
-	int before = log_count(w->log, "reload applied: 1 added, 0 removed");
+	int before = rt_log_count(w->log, "reload applied: 1 added, 0 removed");
 	conn_source(w, name, tasks, topic, sparts, count, rate);
 	ck_assert_int_eq(kill(w->pid, SIGHUP), 0);
-	RT_CHECK(wait_log(w->log, "reload applied: 1 added, 0 removed",
-			  before + 1, 20000),
+	RT_CHECK(rt_wait_log(w->log, "reload applied: 1 added, 0 removed",
+			     before + 1, 20000),
 		 "source %s was not added", name);
 }
 
@@ -1228,20 +679,20 @@ START_TEST(test_flow)
 	int parts = flow_partitions[_i / 2], tasks = _i % 2 ? 3 : 1;
 	struct shape sh = {tasks, 2, 3000 / tasks, 1};
 	char sink[PATH_MAX], what[64];
-	path_in(sink, sizeof(sink), "sink.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("flow", parts);
-	struct proc *w = worker_new("w", NULL, EAGER);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("flow", parts);
+	struct rt_worker *w = worker_new("w", NULL, EAGER);
 	conn_sink(w, "sink", tasks, "flow", sink, NULL, NULL);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	const char *conns[] = {"sink"};
 	settle(w, conns, &tasks, &parts, 1);
 	start_source(w, "src", tasks, "flow", sh.sparts, sh.count, 0);
 	const char *files[] = {sink};
 	RT_CHECK(wait_complete(files, 1, &sh, 60000),
 		 "sink did not get every record within 60 s (%zu lines)",
-		 file_lines(sink));
-	stop_ok(w);
+		 rt_file_lines(sink));
+	rt_worker_stop_ok(w);
 	snprintf(what, sizeof(what), "flow %d partitions, tasks.max %d", parts,
 		 tasks);
 	check_sink_exact(what, sink, "flow", parts, &sh);
@@ -1263,14 +714,14 @@ START_TEST(test_fanout)
 {
 	struct shape sh = {3, 2, 1000, 2}, src = {3, 2, 1000, 1};
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("fo-in", 4);
-	mk_topic("fo-out", 4);
-	struct proc *w = worker_new("w", NULL, COOP);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("fo-in", 4);
+	rt_mk_topic("fo-out", 4);
+	struct rt_worker *w = worker_new("w", NULL, COOP);
 	conn_fanout(w, "fan", 3, "fo-in", "fo-out", NULL, NULL);
 	conn_sink(w, "sink", 3, "fo-out", sink, NULL, NULL);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	const char *conns[] = {"fan", "sink"};
 	const int tasks[] = {3, 3}, parts[] = {4, 4};
 	settle(w, conns, tasks, parts, 2);
@@ -1278,8 +729,8 @@ START_TEST(test_fanout)
 	const char *files[] = {sink};
 	RT_CHECK(wait_complete(files, 1, &sh, 60000),
 		 "sink did not get every record within 60 s (%zu lines)",
-		 file_lines(sink));
-	stop_ok(w);
+		 rt_file_lines(sink));
+	rt_worker_stop_ok(w);
 	check_sink_exact("fanout sink", sink, "fo-out", 4, &sh);
 	check_topic_exact("fo-in", 4, &src);
 	check_topic_exact("fo-out", 4, &sh);
@@ -1296,18 +747,18 @@ START_TEST(test_embedded)
 {
 	struct shape sh = {2, 2, 1000, 1};
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	struct proc *w = worker_new("w", "embedded", EAGER);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	struct rt_worker *w = worker_new("w", "embedded", EAGER);
 	conn_source(w, "src", 2, "emb", 2, 1000, 0);
 	conn_sink(w, "sink", 1, "emb", sink, NULL, NULL);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	const char *files[] = {sink};
 	RT_CHECK(wait_complete(files, 1, &sh, 60000),
 		 "sink did not get every record within 60 s (%zu lines)",
-		 file_lines(sink));
-	RT_CHECK(log_count(w->log, "bootstrap.servers is 'embedded'") == 1,
+		 rt_file_lines(sink));
+	RT_CHECK(rt_log_count(w->log, "bootstrap.servers is 'embedded'") == 1,
 		 "no embedded broker in the log");
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 	struct recset s = {0};
 	recset_read_sink(&s, sink);
 	struct tally t;
@@ -1327,7 +778,7 @@ struct retry_line {
 
 static int retry_lines(const char *log, struct retry_line *v, int max)
 {
-	char *s = slurp(log, NULL);
+	char *s = rt_slurp(log, NULL);
 	int n = 0;
 	for (char *p = s; (p = strstr(p, ": RETRY (")) != NULL; p++) {
 		char t1[64], t2[64];
@@ -1368,18 +819,18 @@ START_TEST(test_sink_retry)
 	enum { N = 3000 };
 	struct shape sh = {1, 1, N, 1};
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("r-in", 1);
-	produce_input("r-in", N, -1);
-	struct proc *w = worker_new("w", NULL, EAGER);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("r-in", 1);
+	rt_produce_input("r-in", N, -1);
+	struct rt_worker *w = worker_new("w", NULL, EAGER);
 	conn_sink(w, "rsink", 1, "r-in", sink, "  retry.times: 3\n", NULL);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	int during = 0; /* samples taken between the first and third retry */
-	int64_t deadline = now_ms() + 30000;
+	int64_t deadline = rt_now_ms() + 30000;
 	for (;;) {
-		int retries = log_count(w->log, ": RETRY (");
-		int64_t c = committed1("sluice-rsink", "r-in");
+		int retries = rt_log_count(w->log, ": RETRY (");
+		int64_t c = rt_committed1("sluice-rsink", "r-in");
 		int64_t end = sink_end(sink);
 		RT_CHECK(c < 0 || c <= end,
 			 "committed %lld but the file ends at %lld",
@@ -1393,11 +844,11 @@ START_TEST(test_sink_retry)
 		}
 		if (c == N && end == N)
 			break;
-		RT_CHECK(now_ms() < deadline,
+		RT_CHECK(rt_now_ms() < deadline,
 			 "not done within 30 s: committed %lld, file end %lld, "
 			 "%d retries",
 			 (long long)c, (long long)end, retries);
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
 	struct retry_line r[8];
 	int nr = retry_lines(w->log, r, 8);
@@ -1413,14 +864,14 @@ START_TEST(test_sink_retry)
 			 r[0].o2 == r[0].o1 + (long long)r[0].n - 1,
 		 "retried batch: %zu records @%lld..%lld", r[0].n, r[0].o1,
 		 r[0].o2);
-	RT_CHECK(log_count(w->log, "put asked to retry (attempt 3") == 1,
+	RT_CHECK(rt_log_count(w->log, "put asked to retry (attempt 3") == 1,
 		 "the host did not log the third retry");
 	fprintf(stderr,
 		"sink retry: batch of %zu retried 3 times; %d samples "
 		"during the retries\n",
 		r[0].n, during);
 	RT_CHECK(during > 0, "no sample was taken while the sink retried");
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 	check_sink_exact("sink retry", sink, "r-in", 1, &sh);
 	check_committed_all("sluice-rsink", "r-in", 1);
 }
@@ -1430,7 +881,7 @@ END_TEST
 static int resume_positions(const char *log, const char *conn,
 			    int64_t pos[4][8])
 {
-	char *s = slurp(log, NULL), needle[96];
+	char *s = rt_slurp(log, NULL), needle[96];
 	snprintf(needle, sizeof(needle), "[%s/", conn);
 	int n = 0;
 	for (char *p = s; (p = strstr(p, needle)) != NULL; p++) {
@@ -1445,25 +896,6 @@ static int resume_positions(const char *log, const char *conn,
 	}
 	free(s);
 	return n;
-}
-
-/* Waits until the topic's end stops moving (a killed producer's last
- * request may still be in the broker). */
-static int64_t settled_watermarks(const char *topic, int partitions,
-				  int64_t *row)
-{
-	int64_t prev = -1, sum = 0;
-	for (int i = 0; i < 50; i++) {
-		hw_row(topic, partitions, row);
-		sum = 0;
-		for (int p = 0; p < partitions; p++)
-			sum += row[p];
-		if (sum == prev)
-			break;
-		prev = sum;
-		nap_ms(100);
-	}
-	return sum;
 }
 
 /*
@@ -1497,25 +929,26 @@ START_TEST(test_sigkill)
 		(size_t)(TASKS * RATE) * (FLUSH_INTERVAL_MS + 1000) / 1000;
 	struct shape sh = {TASKS, SPARTS, COUNT, 1};
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("kill", PARTS);
-	struct proc *w = worker_new("w", NULL, EAGER);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("kill", PARTS);
+	struct rt_worker *w = worker_new("w", NULL, EAGER);
 	conn_source(w, "src", TASKS, "kill", SPARTS, COUNT, RATE);
 	conn_sink(w, "sink", 1, "kill", sink, NULL, NULL);
-	spawn(w);
-	RT_CHECK(wait_lines(sink, 1000, 30000), "sink got %zu lines in 30 s",
-		 file_lines(sink));
-	RT_CHECK(stop(w, SIGKILL, 5000) == 128 + SIGKILL, "not killed");
-	int64_t killed_at = now_ms();
+	rt_worker_spawn(w, NULL);
+	RT_CHECK(rt_wait_lines(sink, 1000, 30000), "sink got %zu lines in 30 s",
+		 rt_file_lines(sink));
+	RT_CHECK(rt_worker_stop(w, SIGKILL, 5000) == 128 + SIGKILL,
+		 "not killed");
+	int64_t killed_at = rt_now_ms();
 	int64_t hw1[MAX_PARTS];
-	int64_t produced1 = settled_watermarks("kill", PARTS, hw1);
+	int64_t produced1 = rt_settled_watermarks("kill", PARTS, hw1);
 	RT_CHECK(produced1 < (int64_t)shape_total(&sh),
 		 "the source had already finished (%lld records)",
 		 (long long)produced1);
 	/* The uncommitted window of the sink: [committed, written end). */
 	int64_t committed_at_kill[MAX_PARTS], written_at_kill[MAX_PARTS];
-	committed(GROUP_SINK, "kill", PARTS, committed_at_kill);
+	rt_committed(GROUP_SINK, "kill", PARTS, committed_at_kill);
 	struct recset s = {0};
 	recset_read_sink(&s, sink);
 	for (int p = 0; p < PARTS; p++)
@@ -1533,12 +966,12 @@ START_TEST(test_sigkill)
 		committed_at_kill[p] = c;
 		window += (size_t)(written_at_kill[p] - c);
 	}
-	nap_ms((int)(killed_at + 7500 - now_ms()));
-	spawn(w);
+	rt_nap_ms((int)(killed_at + 7500 - rt_now_ms()));
+	rt_worker_spawn(w, NULL);
 	const char *files[] = {sink};
 	RT_CHECK(wait_complete(files, 1, &sh, 60000),
 		 "after the restart the sink did not get every record in 60 s");
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 
 	/* The source side, from the topic. */
 	/* count-source advances its source partitions in turn: each had a
@@ -1547,8 +980,8 @@ START_TEST(test_sigkill)
 	memset(resume, 0, sizeof(resume));
 	RT_CHECK(resume_positions(w->log, "src", resume) == TASKS * SPARTS,
 		 "not every source partition resumed from a stored position");
-	struct kmsg *v;
-	size_t n = read_topic("kill", PARTS, &v);
+	struct rt_kmsg *v;
+	size_t n = rt_read_topic("kill", PARTS, 30000, &v);
 	static unsigned char run1[TASKS][SPARTS][COUNT],
 		run2[TASKS][SPARTS][COUNT];
 	int64_t first2[TASKS][SPARTS];
@@ -1571,7 +1004,7 @@ START_TEST(test_sigkill)
 		if (second && r.seq < first2[r.task][r.spart])
 			first2[r.task][r.spart] = r.seq;
 	}
-	kmsgs_free(v, n);
+	rt_kmsgs_free(v, n);
 	size_t reproduced = 0;
 	int midway = 0;
 	for (int tk = 0; tk < TASKS; tk++) {
@@ -1653,36 +1086,38 @@ START_TEST(test_sigterm)
 {
 	struct shape sh = {2, 2, 2000, 1}, sh2 = {2, 2, 2000, 2};
 	char sa[PATH_MAX], sb[PATH_MAX];
-	path_in(sa, sizeof(sa), "sink-a.txt");
-	path_in(sb, sizeof(sb), "sink-b.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("ta", 4);
-	mk_topic("tb-in", 4);
-	mk_topic("tb-out", 4);
-	struct proc *w = worker_new("w", NULL, EAGER);
+	rt_path_in(sa, sizeof(sa), "sink-a.txt");
+	rt_path_in(sb, sizeof(sb), "sink-b.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("ta", 4);
+	rt_mk_topic("tb-in", 4);
+	rt_mk_topic("tb-out", 4);
+	struct rt_worker *w = worker_new("w", NULL, EAGER);
 	conn_source(w, "src-a", 2, "ta", 2, 2000, 300);
 	conn_sink(w, "sink-a", 1, "ta", sa, NULL, NULL);
 	conn_source(w, "src-b", 2, "tb-in", 2, 2000, 300);
 	conn_fanout(w, "fan-b", 1, "tb-in", "tb-out", NULL, NULL);
 	conn_sink(w, "sink-b", 1, "tb-out", sb, NULL, NULL);
-	spawn(w);
-	RT_CHECK(wait_lines(sa, 1500, 30000) && wait_lines(sb, 3000, 30000),
-		 "sinks got %zu and %zu lines in 30 s", file_lines(sa),
-		 file_lines(sb));
+	rt_worker_spawn(w, NULL);
+	RT_CHECK(rt_wait_lines(sa, 1500, 30000) &&
+			 rt_wait_lines(sb, 3000, 30000),
+		 "sinks got %zu and %zu lines in 30 s", rt_file_lines(sa),
+		 rt_file_lines(sb));
 	const char *consumers[] = {"sink-a/0", "fan-b/0", "sink-b/0"};
 	for (size_t i = 0; i < sizeof(consumers) / sizeof(*consumers); i++)
 		RT_CHECK(wait_owned(w->log, consumers[i], 4, 20000),
 			 "%s does not own the 4 partitions", consumers[i]);
-	stop_ok(w);
-	RT_CHECK(log_count(w->log, "unacknowledged") == 0,
+	rt_worker_stop_ok(w);
+	RT_CHECK(rt_log_count(w->log, "unacknowledged") == 0,
 		 "a source stopped with unacknowledged records");
-	int64_t a1 = total_watermark("ta", 4), b1 = total_watermark("tb-in", 4);
+	int64_t a1 = rt_total_watermark("ta", 4),
+		b1 = rt_total_watermark("tb-in", 4);
 	RT_CHECK(a1 < 8000 && b1 < 8000,
 		 "the sources had finished before SIGTERM (%lld, %lld)",
 		 (long long)a1, (long long)b1);
 	fprintf(stderr, "sigterm: stopped at %lld and %lld of 8000 records\n",
 		(long long)a1, (long long)b1);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	const char *fa[] = {sa}, *fb[] = {sb};
 	RT_CHECK(wait_complete(fa, 1, &sh, 60000) &&
 			 wait_complete(fb, 1, &sh2, 60000),
@@ -1691,7 +1126,7 @@ START_TEST(test_sigterm)
 	RT_CHECK(resume_positions(w->log, "src-a", pos) == 4 &&
 			 resume_positions(w->log, "src-b", pos) == 4,
 		 "the sources did not resume from stored positions");
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 	check_sink_exact("sigterm sink-a", sa, "ta", 4, &sh);
 	check_sink_exact("sigterm sink-b", sb, "tb-out", 4, &sh2);
 	check_topic_exact("ta", 4, &sh);
@@ -1717,38 +1152,38 @@ START_TEST(test_rebalance)
 {
 	struct shape sh = {2, 1, 5000, 1};
 	char fa[PATH_MAX], fb[PATH_MAX];
-	path_in(fa, sizeof(fa), "sink-a.txt");
-	path_in(fb, sizeof(fb), "sink-b.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("rb", 4);
-	struct proc *a = worker_new("a", NULL, EAGER);
-	struct proc *b = worker_new("b", NULL, EAGER);
+	rt_path_in(fa, sizeof(fa), "sink-a.txt");
+	rt_path_in(fb, sizeof(fb), "sink-b.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("rb", 4);
+	struct rt_worker *a = worker_new("a", NULL, EAGER);
+	struct rt_worker *b = worker_new("b", NULL, EAGER);
 	conn_source(a, "src", 2, "rb", 1, 5000, 200);
 	conn_sink(a, "rb-sink", 1, "rb", fa, NULL, NULL);
 	conn_sink(b, "rb-sink", 1, "rb", fb, NULL, NULL);
-	spawn(a);
+	rt_worker_spawn(a, NULL);
 	RT_CHECK(wait_owned(a->log, "rb-sink/0", 4, 20000) &&
-			 wait_lines(fa, 300, 20000),
+			 rt_wait_lines(fa, 300, 20000),
 		 "worker a did not start consuming");
-	spawn(b);
+	rt_worker_spawn(b, NULL);
 	RT_CHECK(wait_owned(b->log, "rb-sink/0", -1, 30000),
 		 "worker b got no partition within 30 s");
-	RT_CHECK(wait_lines(fb, 100, 20000), "worker b wrote %zu lines",
-		 file_lines(fb));
+	RT_CHECK(rt_wait_lines(fb, 100, 20000), "worker b wrote %zu lines",
+		 rt_file_lines(fb));
 	/* The two share the partitions. */
-	int64_t deadline = now_ms() + 20000;
+	int64_t deadline = rt_now_ms() + 20000;
 	for (;;) {
 		int a_share = owned_now(a->log, "rb-sink/0");
 		int b_share = owned_now(b->log, "rb-sink/0");
 		if (a_share > 0 && b_share > 0 && a_share + b_share == 4)
 			break;
-		RT_CHECK(now_ms() < deadline,
+		RT_CHECK(rt_now_ms() < deadline,
 			 "workers a and b own %d and %d partitions", a_share,
 			 b_share);
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
-	stop_ok(b);
-	int64_t at_leave = total_watermark("rb", 4);
+	rt_worker_stop_ok(b);
+	int64_t at_leave = rt_total_watermark("rb", 4);
 	RT_CHECK(at_leave < (int64_t)shape_total(&sh),
 		 "the stream had ended before worker b left");
 	RT_CHECK(wait_owned(a->log, "rb-sink/0", 4, 30000),
@@ -1756,8 +1191,8 @@ START_TEST(test_rebalance)
 	const char *files[] = {fa, fb};
 	RT_CHECK(wait_complete(files, 2, &sh, 60000),
 		 "the sinks did not get every record");
-	RT_CHECK(alive(a), "worker a died");
-	stop_ok(a);
+	RT_CHECK(rt_worker_alive(a), "worker a died");
+	rt_worker_stop_ok(a);
 	struct recset s[2] = {{0}, {0}};
 	recset_read_sink(&s[0], fa);
 	recset_read_sink(&s[1], fb);
@@ -1782,19 +1217,19 @@ END_TEST
 
 /* Source -> topic -> sink at 400 records/s in all, 6000 records, for the
  * fault tests. */
-static struct proc *fault_pipeline(const char *sink, struct shape *sh)
+static struct rt_worker *fault_pipeline(const char *sink, struct shape *sh)
 {
 	*sh = (struct shape){2, 1, 3000, 1};
-	mk_topic("sluice-offsets", 1);
-	mk_topic("ft", 4);
-	struct proc *w = worker_new("w", NULL, EAGER);
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("ft", 4);
+	struct rt_worker *w = worker_new("w", NULL, EAGER);
 	conn_source(w, "src", 2, "ft", 1, 3000, 200);
 	conn_sink(w, "sink", 2, "ft", sink, NULL, NULL);
-	spawn(w);
+	rt_worker_spawn(w, NULL);
 	return w;
 }
 
-static void check_fault_result(struct proc *w, const char *what,
+static void check_fault_result(struct rt_worker *w, const char *what,
 			       const char *sink, const struct shape *sh)
 {
 	const char *files[] = {sink};
@@ -1812,10 +1247,10 @@ static void check_fault_result(struct proc *w, const char *what,
 		recset_free(&k);
 		RT_CHECK(0, "%s: the sink did not get every record", what);
 	}
-	RT_CHECK(alive(w), "%s: the worker died", what);
-	RT_CHECK(log_count(w->log, "task failed") == 0, "%s: a task failed",
+	RT_CHECK(rt_worker_alive(w), "%s: the worker died", what);
+	RT_CHECK(rt_log_count(w->log, "task failed") == 0, "%s: a task failed",
 		 what);
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 	struct recset s = {0};
 	recset_read_sink(&s, sink);
 	int64_t hw[MAX_TOPICS][MAX_PARTS] = {{0}};
@@ -1847,24 +1282,26 @@ START_TEST(test_broker_down)
 {
 	struct shape sh;
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	struct proc *w = fault_pipeline(sink, &sh);
-	RT_CHECK(wait_lines(sink, 600, 30000), "sink got %zu lines in 30 s",
-		 file_lines(sink));
-	rd_kafka_mock_cluster_t *mc = broker_mock(broker);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	struct rt_worker *w = fault_pipeline(sink, &sh);
+	RT_CHECK(rt_wait_lines(sink, 600, 30000), "sink got %zu lines in 30 s",
+		 rt_file_lines(sink));
+	rd_kafka_mock_cluster_t *mc = broker_mock(rt_broker());
 	ck_assert_int_eq(rd_kafka_mock_broker_set_down(mc, 1), 0);
-	size_t at_down = file_lines(sink);
+	size_t at_down = rt_file_lines(sink);
 	/* The outage itself lasts a fixed time; meanwhile the worker must
 	 * stay up. */
-	int64_t up_at = now_ms() + 10000;
-	while (now_ms() < up_at) {
-		RT_CHECK(alive(w), "the worker died while the broker was down");
-		nap_ms(100);
+	int64_t up_at = rt_now_ms() + 10000;
+	while (rt_now_ms() < up_at) {
+		RT_CHECK(rt_worker_alive(w),
+			 "the worker died while the broker was down");
+		rt_nap_ms(100);
 	}
 	ck_assert_int_eq(rd_kafka_mock_broker_set_up(mc, 1), 0);
 	fprintf(stderr, "broker down: %zu lines before, %zu after 10 s down\n",
-		at_down, file_lines(sink));
-	RT_CHECK(file_lines(sink) < 6000, "the stream ended during the outage");
+		at_down, rt_file_lines(sink));
+	RT_CHECK(rt_file_lines(sink) < 6000,
+		 "the stream ended during the outage");
 	check_fault_result(w, "broker down", sink, &sh);
 }
 END_TEST
@@ -1887,11 +1324,11 @@ START_TEST(test_request_errors)
 {
 	struct shape sh;
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	struct proc *w = fault_pipeline(sink, &sh);
-	RT_CHECK(wait_lines(sink, 600, 30000), "sink got %zu lines in 30 s",
-		 file_lines(sink));
-	rd_kafka_mock_cluster_t *mc = broker_mock(broker);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	struct rt_worker *w = fault_pipeline(sink, &sh);
+	RT_CHECK(rt_wait_lines(sink, 600, 30000), "sink got %zu lines in 30 s",
+		 rt_file_lines(sink));
+	rd_kafka_mock_cluster_t *mc = broker_mock(rt_broker());
 	ck_assert_int_eq(rd_kafka_mock_broker_push_request_error_rtts(
 				 mc, 1, API_PRODUCE, 3,
 				 RD_KAFKA_RESP_ERR__TRANSPORT, 0,
@@ -1911,7 +1348,7 @@ START_TEST(test_request_errors)
 				 RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
 				 0),
 			 0);
-	int64_t deadline = now_ms() + 20000;
+	int64_t deadline = rt_now_ms() + 20000;
 	size_t left_p, left_c, left_f;
 	for (;;) {
 		ck_assert_int_eq(rd_kafka_mock_broker_error_stack_cnt(
@@ -1926,13 +1363,14 @@ START_TEST(test_request_errors)
 		if (!left_p && !left_c && !left_f)
 			break;
 		RT_CHECK(
-			now_ms() < deadline,
+			rt_now_ms() < deadline,
 			"injected errors not consumed: %zu produce, %zu fetch, "
 			"%zu commit",
 			left_p, left_f, left_c);
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
-	RT_CHECK(file_lines(sink) < 6000, "the stream ended before the errors");
+	RT_CHECK(rt_file_lines(sink) < 6000,
+		 "the stream ended before the errors");
 	check_fault_result(w, "request errors", sink, &sh);
 }
 END_TEST
@@ -1947,36 +1385,36 @@ END_TEST
 START_TEST(test_poison_none)
 {
 	char hsink[PATH_MAX];
-	path_in(hsink, sizeof(hsink), "healthy.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("p-in", 1);
-	mk_topic("p-out", 1);
-	mk_topic("h-out", 2);
-	produce_input("p-in", 100, 50);
-	struct proc *w = worker_new("w", NULL, EAGER);
+	rt_path_in(hsink, sizeof(hsink), "healthy.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("p-in", 1);
+	rt_mk_topic("p-out", 1);
+	rt_mk_topic("h-out", 2);
+	rt_produce_input("p-in", 100, 50);
+	struct rt_worker *w = worker_new("w", NULL, EAGER);
 	conn_fanout(w, "strict", 1, "p-in", "p-out", "  reject.on: POISON\n",
 		    "errors:\n  tolerance: none\n");
 	conn_source(w, "healthy-src", 1, "h-out", 1, 0, 200);
 	conn_sink(w, "healthy-sink", 1, "h-out", hsink, NULL, NULL);
-	spawn(w);
-	RT_CHECK(wait_log(w->log, "[strict/0] task failed", 1, 30000),
+	rt_worker_spawn(w, NULL);
+	RT_CHECK(rt_wait_log(w->log, "[strict/0] task failed", 1, 30000),
 		 "the strict task did not fail");
-	RT_CHECK(log_count(w->log, "@50 rejected at process: input contains "
-				   "'POISON'") == 1,
+	RT_CHECK(rt_log_count(w->log, "@50 rejected at process: input contains "
+				      "'POISON'") == 1,
 		 "the failure does not name the record");
-	size_t at_fail = file_lines(hsink);
-	RT_CHECK(wait_lines(hsink, at_fail + 400, 20000),
+	size_t at_fail = rt_file_lines(hsink);
+	RT_CHECK(rt_wait_lines(hsink, at_fail + 400, 20000),
 		 "the healthy connector stopped after the failure (%zu lines)",
-		 file_lines(hsink));
-	RT_CHECK(alive(w), "the worker died");
+		 rt_file_lines(hsink));
+	RT_CHECK(rt_worker_alive(w), "the worker died");
 	/* The failed task commits what was done before the poison. */
-	int64_t deadline = now_ms() + 10000, c;
-	while ((c = committed1("sluice-strict", "p-in")) != 50) {
+	int64_t deadline = rt_now_ms() + 10000, c;
+	while ((c = rt_committed1("sluice-strict", "p-in")) != 50) {
 		RT_CHECK(c < 50, "committed %lld: past the poison",
 			 (long long)c);
-		RT_CHECK(now_ms() < deadline,
+		RT_CHECK(rt_now_ms() < deadline,
 			 "committed %lld, want 50, within 10 s", (long long)c);
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
 	struct shape sh = {1, 1, 50, 2};
 	struct recset s = {0};
@@ -1986,10 +1424,10 @@ START_TEST(test_poison_none)
 	print_tally("poison none p-out", &t);
 	assert_exact("poison none p-out", &t);
 	recset_free(&s);
-	int rc = stop(w, SIGTERM, 30000);
+	int rc = rt_worker_stop(w, SIGTERM, 30000);
 	RT_CHECK(rc == EXIT_FAILURE_RUN, "exit %d, want %d", rc,
 		 EXIT_FAILURE_RUN);
-	RT_CHECK(committed1("sluice-strict", "p-in") == 50,
+	RT_CHECK(rt_committed1("sluice-strict", "p-in") == 50,
 		 "the poisoned offset was committed at shutdown");
 }
 END_TEST
@@ -1998,8 +1436,8 @@ static void check_dlq(const char *topic, const char *connector,
 		      const char *stage, const char *in_topic,
 		      const char *offset, const char *message, const char *key)
 {
-	struct kmsg *v;
-	size_t n = read_topic(topic, 1, &v);
+	struct rt_kmsg *v;
+	size_t n = rt_read_topic(topic, 1, 30000, &v);
 	RT_CHECK(n == 1, "%s holds %zu records, want 1", topic, n);
 	const struct {
 		const char *name, *want;
@@ -2014,19 +1452,19 @@ static void check_dlq(const char *topic, const char *connector,
 		{"origin", "rt"}, /* the record's own header is kept */
 	};
 	for (size_t i = 0; i < sizeof(h) / sizeof(*h); i++) {
-		const char *got = kmsg_header(&v[0], h[i].name);
+		const char *got = rt_kmsg_header(&v[0], h[i].name);
 		RT_CHECK(got && !strcmp(got, h[i].want),
 			 "%s: header %s is '%s', want '%s'", topic, h[i].name,
 			 got ? got : "(none)", h[i].want);
 	}
 	char want[256];
-	count_value(want, sizeof(want), 0, 0, atoi(offset),
-		    ",\"bad\":\"POISON\"");
+	rt_count_value(want, sizeof(want), 0, 0, atoi(offset),
+		       ",\"bad\":\"POISON\"");
 	RT_CHECK(!strcmp(v[0].value, want), "%s: value '%s', want '%s'", topic,
 		 v[0].value, want);
 	RT_CHECK(!strcmp(v[0].key, key), "%s: key '%s', want '%s'", topic,
 		 v[0].key, key);
-	kmsgs_free(v, n);
+	rt_kmsgs_free(v, n);
 }
 
 /*
@@ -2040,39 +1478,39 @@ static void check_dlq(const char *topic, const char *connector,
 START_TEST(test_poison_all)
 {
 	char sink[PATH_MAX];
-	path_in(sink, sizeof(sink), "sink.txt");
-	mk_topic("sluice-offsets", 1);
-	mk_topic("p-in", 1);
-	mk_topic("p-out", 1);
-	mk_topic("s-in", 1);
-	mk_topic("dlq-t", 1);
-	mk_topic("dlq-s", 1);
-	produce_input("p-in", 100, 50);
-	produce_input("s-in", 100, 30);
-	struct proc *w = worker_new("w", NULL, EAGER);
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("p-in", 1);
+	rt_mk_topic("p-out", 1);
+	rt_mk_topic("s-in", 1);
+	rt_mk_topic("dlq-t", 1);
+	rt_mk_topic("dlq-s", 1);
+	rt_produce_input("p-in", 100, 50);
+	rt_produce_input("s-in", 100, 30);
+	struct rt_worker *w = worker_new("w", NULL, EAGER);
 	conn_fanout(w, "lenient", 1, "p-in", "p-out", "  reject.on: POISON\n",
 		    "errors:\n  tolerance: all\n"
 		    "  deadletterqueue.topic: dlq-t\n");
 	conn_sink(w, "lenient-sink", 1, "s-in", sink, "  reject.on: POISON\n",
 		  "errors:\n  tolerance: all\n"
 		  "  deadletterqueue.topic: dlq-s\n");
-	spawn(w);
-	int64_t deadline = now_ms() + 30000;
-	while (committed1("sluice-lenient", "p-in") != 100 ||
-	       committed1("sluice-lenient-sink", "s-in") != 100) {
-		RT_CHECK(now_ms() < deadline,
+	rt_worker_spawn(w, NULL);
+	int64_t deadline = rt_now_ms() + 30000;
+	while (rt_committed1("sluice-lenient", "p-in") != 100 ||
+	       rt_committed1("sluice-lenient-sink", "s-in") != 100) {
+		RT_CHECK(rt_now_ms() < deadline,
 			 "inputs not committed to their end within 30 s");
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
-	RT_CHECK(log_count(w->log, "task failed") == 0, "a task failed");
-	RT_CHECK(log_count(w->log, "sent to 'dlq-t'") == 1 &&
-			 log_count(w->log, "sent to 'dlq-s'") == 1,
+	RT_CHECK(rt_log_count(w->log, "task failed") == 0, "a task failed");
+	RT_CHECK(rt_log_count(w->log, "sent to 'dlq-t'") == 1 &&
+			 rt_log_count(w->log, "sent to 'dlq-s'") == 1,
 		 "the dead-lettering is not logged");
 	check_dlq("dlq-t", "lenient", "process", "p-in", "50",
 		  "input contains 'POISON'", "0-0-50");
 	check_dlq("dlq-s", "lenient-sink", "put", "s-in", "30",
 		  "told to reject this record", "0-0-30");
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 
 	/* Everything but the poison, once. */
 	struct recset s = {0};
@@ -2157,24 +1595,24 @@ static void check_counts_once(const char *topic, int spart)
  */
 START_TEST(test_sighup)
 {
-	mk_topic("sluice-offsets", 1);
-	mk_topic("keep-out", 1);
-	mk_topic("gone-out", 1);
-	mk_topic("change-out", 1);
-	mk_topic("added-out", 1);
-	struct proc *w = worker_new("w", NULL, EAGER);
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("keep-out", 1);
+	rt_mk_topic("gone-out", 1);
+	rt_mk_topic("change-out", 1);
+	rt_mk_topic("added-out", 1);
+	struct rt_worker *w = worker_new("w", NULL, EAGER);
 	conn_source(w, "keep", 1, "keep-out", 1, 0, 100);
 	conn_source(w, "gone", 1, "gone-out", 1, 0, 100);
 	conn_source(w, "change", 1, "change-out", 1, 0, 100);
-	spawn(w);
-	RT_CHECK(wait_log(w->log, "worker running 3 connectors", 1, 20000),
+	rt_worker_spawn(w, NULL);
+	RT_CHECK(rt_wait_log(w->log, "worker running 3 connectors", 1, 20000),
 		 "the worker did not start");
-	int64_t deadline = now_ms() + 20000;
-	while (high_watermark("keep-out", 0) < 50 ||
-	       high_watermark("gone-out", 0) < 50 ||
-	       high_watermark("change-out", 0) < 50) {
-		RT_CHECK(now_ms() < deadline, "the sources did not produce");
-		nap_ms(100);
+	int64_t deadline = rt_now_ms() + 20000;
+	while (rt_high_watermark("keep-out", 0) < 50 ||
+	       rt_high_watermark("gone-out", 0) < 50 ||
+	       rt_high_watermark("change-out", 0) < 50) {
+		RT_CHECK(rt_now_ms() < deadline, "the sources did not produce");
+		rt_nap_ms(100);
 	}
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/gone.yaml", w->dir);
@@ -2182,29 +1620,29 @@ START_TEST(test_sighup)
 	conn_source(w, "change", 1, "change-out", 2, 0, 100);
 	conn_source(w, "added", 1, "added-out", 1, 0, 100);
 	ck_assert_int_eq(kill(w->pid, SIGHUP), 0);
-	RT_CHECK(wait_log(w->log,
-			  "reload applied: 1 added, 1 removed, 1 changed, 1 "
-			  "unchanged",
-			  1, 30000),
+	RT_CHECK(rt_wait_log(w->log,
+			     "reload applied: 1 added, 1 removed, 1 changed, 1 "
+			     "unchanged",
+			     1, 30000),
 		 "the reload was not applied");
-	int64_t gone_end = high_watermark("gone-out", 0);
-	int64_t keep_at = high_watermark("keep-out", 0);
-	deadline = now_ms() + 20000;
+	int64_t gone_end = rt_high_watermark("gone-out", 0);
+	int64_t keep_at = rt_high_watermark("keep-out", 0);
+	deadline = rt_now_ms() + 20000;
 	for (;;) {
 		int64_t max1;
 		size_t dups;
-		if (high_watermark("added-out", 0) >= 100 &&
-		    high_watermark("keep-out", 0) >= keep_at + 100 &&
+		if (rt_high_watermark("added-out", 0) >= 100 &&
+		    rt_high_watermark("keep-out", 0) >= keep_at + 100 &&
 		    seqs_of("change-out", 1, &max1, &dups) >= 50)
 			break;
-		RT_CHECK(now_ms() < deadline,
+		RT_CHECK(rt_now_ms() < deadline,
 			 "after the reload: added %lld, keep %lld (from %lld)",
-			 (long long)high_watermark("added-out", 0),
-			 (long long)high_watermark("keep-out", 0),
+			 (long long)rt_high_watermark("added-out", 0),
+			 (long long)rt_high_watermark("keep-out", 0),
 			 (long long)keep_at);
-		nap_ms(100);
+		rt_nap_ms(100);
 	}
-	RT_CHECK(high_watermark("gone-out", 0) == gone_end,
+	RT_CHECK(rt_high_watermark("gone-out", 0) == gone_end,
 		 "the removed connector still produces");
 	const struct {
 		const char *needle;
@@ -2217,11 +1655,11 @@ START_TEST(test_sighup)
 		{"[keep/0] resuming", 0},
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++) {
-		int n = log_count(w->log, lines[i].needle);
+		int n = rt_log_count(w->log, lines[i].needle);
 		RT_CHECK(n == lines[i].want, "'%s' logged %d times, want %d",
 			 lines[i].needle, n, lines[i].want);
 	}
-	stop_ok(w);
+	rt_worker_stop_ok(w);
 	check_counts_once("keep-out", 0);
 	check_counts_once("gone-out", 0);
 	check_counts_once("change-out", 0);
@@ -2230,14 +1668,9 @@ START_TEST(test_sighup)
 }
 END_TEST
 
-/* One test case per test, so that CK_RUN_CASE=<name> runs one. */
 static void add(Suite *s, const char *name, const TTest *test, int timeout)
 {
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, rt_setup, rt_teardown);
-	tcase_set_timeout(tc, timeout);
-	tcase_add_test(tc, test);
-	suite_add_tcase(s, tc);
+	rt_add_case(s, name, test, timeout, rt_setup, rt_teardown);
 }
 
 static Suite *runtime_suite(void)
@@ -2264,9 +1697,5 @@ static Suite *runtime_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(runtime_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rt_run_suite(runtime_suite());
 }
