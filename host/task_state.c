@@ -1059,7 +1059,15 @@ void *task_state_main(void *arg)
 	if (atomic_load(&t->state_) == TASK_RUNNING && kv->changed)
 		checkpoint(t);
 	task_leave_group(t);
-	rd_kafka_flush(t->producer, 1000);
+	/* What the last tick emitted (a plugin's coalesced rows) is out
+	 * before the task says it finished. */
+	rd_kafka_flush(t->producer,
+		       (int)t->conn->w->setup->worker.shutdown_timeout_ms);
+	if (rd_kafka_outq_len(t->producer) > 0)
+		log_msg(SLUICE_LOG_WARN, t->who,
+			"stopped with %d produced records not acknowledged "
+			"within shutdown.timeout",
+			rd_kafka_outq_len(t->producer));
 	if (atomic_load(&t->state_) == TASK_RUNNING)
 		atomic_store(&t->state_,
 			     finished ? TASK_FINISHED : TASK_STOPPED);
