@@ -38,6 +38,7 @@ include tests/runtime-tests.mk
 include tests/sink-s3.mk
 include tests/bronze.mk
 include tests/state.mk
+include tests/state-sigterm.mk
 include tests/gold.mk
 include tests/silver.mk
 include tests/table.mk
