@@ -24,11 +24,13 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-sigterm.XXXXXX")
 broker_pid=
 worker_pid=
 cleanup() {
+	set +e # a failed kill or wait must not leave the broker running
 	[ -z "$worker_pid" ] || { kill -KILL "$worker_pid" 2>/dev/null; wait "$worker_pid" 2>/dev/null; }
 	[ -z "$broker_pid" ] || { kill "$broker_pid" 2>/dev/null; wait "$broker_pid" 2>/dev/null; }
 	if [ -n "${SIGTERM_KEEP:-}" ]; then echo "kept $dir"; else rm -rf "$dir"; fi
 }
 trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
 fail() {
 	echo "FAIL: $*"
 	exit 1
@@ -86,10 +88,12 @@ for run in 1 2 3; do
 	# Until silver has written 2,000 more transactions (60 s at most;
 	# bronze joins its group first): faker is still producing then, so
 	# the stop lands while every layer has records in flight.
-	i=0
+	deadline=$(($(date +%s) + 60))
 	while [ "$(topic silver_transactions '.\n' | wc -l)" -lt $((run * 2000)) ]; do
-		i=$((i + 1))
-		[ $i -le 200 ] || { tail -20 "$dir/run$run.log"; fail "run $run: silver did not reach $((run * 2000)) transactions in 60 s"; }
+		kill -0 "$worker_pid" 2>/dev/null ||
+			{ tail -20 "$dir/run$run.log"; fail "run $run: the worker exited"; }
+		[ "$(date +%s)" -le $deadline ] ||
+			{ tail -20 "$dir/run$run.log"; fail "run $run: silver did not reach $((run * 2000)) transactions in 60 s"; }
 		sleep 0.3
 	done
 	kill -TERM "$worker_pid"
