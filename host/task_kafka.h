@@ -17,6 +17,13 @@ typedef void task_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 /* Opaque of a record whose acknowledgement no window waits for. */
 #define OPAQUE_UNTRACKED ((void *)~(uintptr_t)0)
 
+/* Offsets (and a stateful task's marker, a source's positions) are also
+ * saved after this many records, not only every interval: what a crash
+ * makes a task read or produce again is then a bounded number of
+ * records, whatever the rate, so the de-duplication windows downstream
+ * (a few thousand ids) cover a replay even of a backlog. */
+#define COMMIT_RECORDS 1000
+
 int task_producer_new(struct sluice_task *t, char *err, size_t errlen);
 /* A consumer in the connector's group, auto-commit off. */
 int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,

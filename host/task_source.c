@@ -149,6 +149,7 @@ void *task_source_main(void *arg)
 	int attempt = 0;
 	int64_t first_retry = 0;
 	int done = 0;
+	int since_store = 0; /* records polled since positions were stored */
 	struct chain_out out = {0}; /* what the chain made of one record */
 
 	while (!atomic_load(&t->stop) && !done &&
@@ -170,6 +171,7 @@ void *task_source_main(void *arg)
 		case SLUICE_DONE: {
 			attempt = 0;
 			size_t emitted = t->staged_n;
+			since_store += (int)emitted;
 			if (produce_staged(t, &out) != 0)
 				goto out;
 			if (st == SLUICE_DONE)
@@ -194,9 +196,10 @@ void *task_source_main(void *arg)
 		}
 		rd_kafka_poll(t->producer, 0);
 		int64_t now = worker_now_ms();
-		if (now >= next_store) {
+		if (now >= next_store || since_store >= COMMIT_RECORDS) {
 			store_positions(t);
 			next_store = now + interval;
+			since_store = 0;
 		}
 		if (p->tick && now >= next_tick) {
 			next_tick = now + 1000;

@@ -1000,6 +1000,7 @@ void *task_state_main(void *arg)
 	int64_t next_marker = worker_now_ms() + interval;
 	int64_t next_tick = worker_now_ms() + 1000;
 	int finished = 0, failed = 0;
+	int since_marker = 0; /* inputs read since the last marker */
 	lookup_partitions(t);
 	/* What open() wrote belongs to the first epoch. */
 	if (end_call(t, 1) || assign_inputs(t))
@@ -1018,9 +1019,10 @@ void *task_state_main(void *arg)
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 50);
 		if (m) {
 			int rc = 0;
-			if (!m->err)
+			if (!m->err) {
 				rc = process_one(t, m);
-			else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				since_marker++;
+			} else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				log_msg(SLUICE_LOG_WARN, t->who, "consume: %s",
 					rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
@@ -1028,12 +1030,13 @@ void *task_state_main(void *arg)
 				break;
 		}
 		int64_t now = worker_now_ms();
-		if (now >= next_marker) {
+		if (now >= next_marker || since_marker >= COMMIT_RECORDS) {
 			if (kv->changed && checkpoint(t) &&
 			    atomic_load(&t->state_) != TASK_RUNNING)
 				break;
 			task_update_lag(t);
 			next_marker = worker_now_ms() + interval;
+			since_marker = 0;
 		}
 		if (p->tick && now >= next_tick) {
 			next_tick = now + 1000;

@@ -297,6 +297,7 @@ void *task_transform_main(void *arg)
 	int64_t next_commit = worker_now_ms() + interval;
 	int64_t next_tick = worker_now_ms() + 1000;
 	int finished = 0;
+	int since_commit = 0; /* inputs read since the last commit */
 	lookup_partitions(t, x);
 
 	while (!atomic_load(&t->stop) &&
@@ -313,9 +314,10 @@ void *task_transform_main(void *arg)
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 50);
 		if (m) {
 			int rc = 0;
-			if (!m->err)
+			if (!m->err) {
 				rc = process_one(t, x, m);
-			else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				since_commit++;
+			} else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				log_msg(SLUICE_LOG_WARN, t->who, "consume: %s",
 					rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
@@ -323,10 +325,11 @@ void *task_transform_main(void *arg)
 				break;
 		}
 		int64_t now = worker_now_ms();
-		if (now >= next_commit) {
+		if (now >= next_commit || since_commit >= COMMIT_RECORDS) {
 			commit_done(t, NULL);
 			task_update_lag(t);
 			next_commit = now + interval;
+			since_commit = 0;
 		}
 		if (p->tick && now >= next_tick) {
 			next_tick = now + 1000;
