@@ -5,7 +5,6 @@
  * before it is deployed: sluice graph | dot -Tsvg > pipeline.svg
  */
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "graph.h"
@@ -37,26 +36,17 @@ static const char usage[] =
 int cmd_graph(int argc, char **argv)
 {
 	struct setup_args a;
-	int r = setup_parse_args(&a, argc, argv, usage, 0);
-	if (r)
-		return r > 0 ? EXIT_OK : EXIT_USAGE;
-	if (optind < argc) {
-		fprintf(stderr, "sluice: unexpected argument '%s'\n\n%s",
-			argv[optind], usage);
-		setup_args_free(&a);
-		return EXIT_USAGE;
-	}
-	struct diags d = {0};
 	struct setup s;
-	int rc = setup_load(&s, &a, 1, &d);
-	diags_print(&d, stderr);
+	struct diags d;
+	int rc;
+	int r = setup_command(&a, &s, &d, argc, argv, usage, 0, &rc);
+	if (r >= 0)
+		return r;
 	if (rc == 0)
 		graph_dot(stdout, &s.connectors, &s.plugins);
 	else
 		fprintf(stderr, "%zu problem%s found\n", d.n,
 			d.n == 1 ? "" : "s");
-	diags_free(&d);
-	setup_free(&s);
-	setup_args_free(&a);
+	setup_command_end(&a, &s, &d);
 	return rc == 0 ? EXIT_OK : EXIT_CONFIG;
 }

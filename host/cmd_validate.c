@@ -4,7 +4,6 @@
  * everything is valid.
  */
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "setup.h"
@@ -29,19 +28,12 @@ static const char usage[] =
 int cmd_validate(int argc, char **argv)
 {
 	struct setup_args a;
-	int r = setup_parse_args(&a, argc, argv, usage, 1);
-	if (r)
-		return r > 0 ? EXIT_OK : EXIT_USAGE;
-	if (optind < argc) {
-		fprintf(stderr, "sluice: unexpected argument '%s'\n\n%s",
-			argv[optind], usage);
-		setup_args_free(&a);
-		return EXIT_USAGE;
-	}
-	struct diags d = {0};
 	struct setup s;
-	int rc = setup_load(&s, &a, 1, &d);
-	diags_print(&d, stderr);
+	struct diags d;
+	int rc;
+	int r = setup_command(&a, &s, &d, argc, argv, usage, 1, &rc);
+	if (r >= 0)
+		return r;
 	if (rc == 0)
 		printf("%zu connector%s valid (%zu plugin%s on plugin.path)\n",
 		       s.connectors.n, s.connectors.n == 1 ? "" : "s",
@@ -49,8 +41,6 @@ int cmd_validate(int argc, char **argv)
 	else
 		fprintf(stderr, "%zu problem%s found\n", d.n,
 			d.n == 1 ? "" : "s");
-	diags_free(&d);
-	setup_free(&s);
-	setup_args_free(&a);
+	setup_command_end(&a, &s, &d);
 	return rc == 0 ? EXIT_OK : EXIT_CONFIG;
 }

@@ -159,6 +159,32 @@ int setup_load(struct setup *s, const struct setup_args *a, int load_connectors,
 	return rc;
 }
 
+int setup_command(struct setup_args *a, struct setup *s, struct diags *d,
+		  int argc, char **argv, const char *usage, int want_trigger,
+		  int *loaded)
+{
+	int r = setup_parse_args(a, argc, argv, usage, want_trigger);
+	if (r)
+		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	if (optind < argc) {
+		fprintf(stderr, "sluice: unexpected argument '%s'\n\n%s",
+			argv[optind], usage);
+		setup_args_free(a);
+		return EXIT_USAGE;
+	}
+	*d = (struct diags){0};
+	*loaded = setup_load(s, a, 1, d);
+	diags_print(d, stderr);
+	return -1;
+}
+
+void setup_command_end(struct setup_args *a, struct setup *s, struct diags *d)
+{
+	diags_free(d);
+	setup_free(s);
+	setup_args_free(a);
+}
+
 void setup_free(struct setup *s)
 {
 	config_free_connectors(&s->connectors);

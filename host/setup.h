@@ -42,6 +42,17 @@ int setup_load(struct setup *s, const struct setup_args *a, int load_connectors,
 	       struct diags *d);
 void setup_free(struct setup *s);
 
+/* The start of every sub-command without operands (run, validate,
+ * graph): parses its options, refuses an operand, loads and checks
+ * everything and prints the diagnostics to stderr. Returns -1 to go on,
+ * with setup_load's result in *loaded and a, s and d to be freed with
+ * setup_command_end; else the exit code to return (0 after --help, 2 on
+ * a usage error), nothing left to free. */
+int setup_command(struct setup_args *a, struct setup *s, struct diags *d,
+		  int argc, char **argv, const char *usage, int want_trigger,
+		  int *loaded);
+void setup_command_end(struct setup_args *a, struct setup *s, struct diags *d);
+
 /* Runs each plugin's check callback (ABI 1.1) on its connector's options
  * and on every transforms stage; a refusal is a diagnostic at the
  * connector's `plugin` value. With `bounded`, sources must end by
