@@ -53,7 +53,8 @@ tests/test_sink_s3_worker.log: tests/test_sink_s3_worker$(EXEEXT)
 	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) -- $(LOG_COMPILE) \
 	"$$tst" $(AM_TESTS_FD_REDIRECT)
 tests_test_sink_s3_worker_SOURCES = tests/test_sink_s3_worker.c \
-	tests/sink_s3_env.c tests/sink_s3_env.h $(sink_s3_sources)
+	tests/sink_s3_env.c tests/sink_s3_env.h \
+	tests/rt_harness.c tests/rt_harness.h $(sink_s3_sources)
 tests_test_sink_s3_worker_CPPFLAGS = $(sink_s3_test_cppflags) \
 	-DSLUICE_BIN='"$(abs_top_builddir)/sluice$(EXEEXT)"' \
 	-DSINK_S3_PLUGIN_DIR='"$(abs_top_builddir)/plugins/sink-s3/.libs"'

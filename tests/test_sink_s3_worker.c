@@ -16,7 +16,6 @@
 #include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -26,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,6 +33,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "broker.h"
+#include "rt_harness.h"
 #include "sink_s3_env.h"
 
 #ifndef SLUICE_BIN
@@ -325,26 +324,8 @@ static void spawn(void)
 {
 	ck_assert_int_eq(worker, 0);
 	snprintf(logpath, sizeof(logpath), "%s/worker-%d.log", tmpdir, ++runs);
-	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ck_assert_int_ge(fd, 0);
 	char *const argv[] = {SLUICE_BIN, "run", "-c", cfg, NULL};
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(SLUICE_BIN, argv);
-		_exit(127);
-	}
-	close(fd);
-	worker = pid;
+	worker = rt_spawn(argv, logpath);
 }
 
 /* The exit status (or 128 + signal). */
