@@ -23,7 +23,8 @@
  *   state.commit.interval         duration, default 1s: how often the
  *                                 store and the input offsets are saved
  *   state.snapshot.bytes          size, default 1MiB: changelog written
- *                                 after which a snapshot is written
+ *                                 after which a snapshot is written (at
+ *                                 least the last snapshot's size)
  *   transforms   list of {plugin: name, config: {...}}, applied in
  *                process; each plugin must be a transform (checked in
  *                config_plugins.c)

@@ -197,6 +197,11 @@ int connector_run(struct connector *c)
 			return -1;
 		}
 		t->started = 1;
+		/* `top -H` and profilers show the task by name (the kernel
+		 * keeps 15 bytes of it). */
+		char name[16];
+		snprintf(name, sizeof(name), "%s/%d", c->cfg->name, i);
+		pthread_setname_np(t->thread, name);
 	}
 	log_msg(SLUICE_LOG_INFO, c->cfg->name, "started %d task%s (%s %s)",
 		c->tasks_n, c->tasks_n == 1 ? "" : "s", p->name, p->version);

@@ -200,6 +200,9 @@ int offsets_load(struct offset_store *s, const rd_kafka_conf_t *conf,
 	rd_kafka_conf_t *c = rd_kafka_conf_dup(conf);
 	rd_kafka_conf_set(c, "enable.partition.eof", "true", NULL, 0);
 	rd_kafka_conf_set(c, "enable.auto.commit", "false", NULL, 0);
+	/* The end of a partition shows as an empty fetch: not held for
+	 * the default half second, at every start. */
+	rd_kafka_conf_set(c, "fetch.wait.max.ms", "10", NULL, 0);
 	/* consumer_poll needs a group; assign() never joins it. */
 	rd_kafka_conf_set(c, "group.id", "sluice-offsets-reader", NULL, 0);
 	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, e, sizeof(e));

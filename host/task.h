@@ -67,7 +67,9 @@ struct sluice_task {
 	atomic_int drain;
 	atomic_int trigger_done; /* committed up to the ends */
 	int assigned_once;
+	int direct; /* assigns its own partitions (task_direct_assign) */
 	rd_kafka_topic_partition_list_t *ends, *ends_base;
+	int64_t ends_next_check_ms; /* trigger_consumed_all's next look */
 	/* Records produced per output of the connector (outputs_n). */
 	atomic_uint_fast64_t *by_output;
 

@@ -182,6 +182,23 @@ int task_producer_new(struct sluice_task *t, char *err, size_t errlen)
 	return 0;
 }
 
+static int subscribe_inputs(struct sluice_task *t, char *err, size_t errlen)
+{
+	const struct connector_config *cfg = t->conn->cfg;
+	rd_kafka_topic_partition_list_t *topics =
+		rd_kafka_topic_partition_list_new((int)cfg->topics_n);
+	for (size_t i = 0; i < cfg->topics_n; i++)
+		rd_kafka_topic_partition_list_add(topics, cfg->topics[i],
+						  RD_KAFKA_PARTITION_UA);
+	rd_kafka_resp_err_t ke = rd_kafka_subscribe(t->consumer, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (ke) {
+		snprintf(err, errlen, "subscribe: %s", rd_kafka_err2str(ke));
+		return -1;
+	}
+	return 0;
+}
+
 int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 		      size_t errlen)
 {
@@ -225,22 +242,18 @@ int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 	}
 	rd_kafka_poll_set_consumer(t->consumer);
 	/* A stateful transform assigns its partitions itself
-	 * (task_state.c); it uses the group for its offsets only. */
+	 * (task_state.c); it uses the group for its offsets only. So does
+	 * every task of a triggered run (task_direct_assign): a batch over
+	 * what is there now has nothing to balance, and joining a new group
+	 * costs its first member the broker's initial rebalance delay
+	 * (group.initial.rebalance.delay.ms, 3 s by default). */
 	if (t->kv)
 		return 0;
-	const struct connector_config *cfg = t->conn->cfg;
-	rd_kafka_topic_partition_list_t *topics =
-		rd_kafka_topic_partition_list_new((int)cfg->topics_n);
-	for (size_t i = 0; i < cfg->topics_n; i++)
-		rd_kafka_topic_partition_list_add(topics, cfg->topics[i],
-						  RD_KAFKA_PARTITION_UA);
-	rd_kafka_resp_err_t ke = rd_kafka_subscribe(t->consumer, topics);
-	rd_kafka_topic_partition_list_destroy(topics);
-	if (ke) {
-		snprintf(err, errlen, "subscribe: %s", rd_kafka_err2str(ke));
-		return -1;
+	if (t->conn->w->setup->worker.trigger_once) {
+		t->direct = 1;
+		return 0;
 	}
-	return 0;
+	return subscribe_inputs(t, err, errlen);
 }
 
 void task_serve(struct sluice_task *t, int timeout_ms)
@@ -523,6 +536,19 @@ int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs)
 	if (!offs->cnt)
 		return 0;
 	rd_kafka_resp_err_t e = rd_kafka_commit(t->consumer, offs, 0);
+	if (e && t->direct &&
+	    (e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+	     e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION)) {
+		/* The group has members: a continuous worker runs this
+		 * connector. Going on would read and write its records
+		 * twice and never see this run's commits. */
+		task_fail(t,
+			  "commit refused (%s): group '%s' has members, so "
+			  "another worker runs this connector; a triggered run "
+			  "needs the group to itself",
+			  rd_kafka_err2str(e), t->conn->group_id);
+		return -1;
+	}
 	if (e) {
 		log_msg(SLUICE_LOG_WARN, t->who,
 			"commit failed: %s (the records will be read again "
@@ -535,4 +561,108 @@ int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs)
 			offs->elems[i].topic, offs->elems[i].partition,
 			(long long)offs->elems[i].offset);
 	return 0;
+}
+
+rd_kafka_topic_partition_list_t *task_own_partitions(struct sluice_task *t)
+{
+	const struct connector_config *cfg = t->conn->cfg;
+	int n = t->conn->tasks_n;
+	rd_kafka_topic_partition_list_t *a =
+		rd_kafka_topic_partition_list_new(8);
+	for (size_t i = 0; i < cfg->topics_n; i++) {
+		rd_kafka_topic_t *rkt =
+			rd_kafka_topic_new(t->consumer, cfg->topics[i], NULL);
+		const struct rd_kafka_metadata *md = NULL;
+		int parts = -1;
+		for (int tries = 0; parts < 0 && tries < 10; tries++) {
+			if (atomic_load(&t->stop))
+				break;
+			if (!rd_kafka_metadata(t->consumer, 0, rkt, &md,
+					       5000)) {
+				if (md->topic_cnt == 1 && !md->topics[0].err)
+					parts = md->topics[0].partition_cnt;
+				rd_kafka_metadata_destroy(md);
+			}
+		}
+		rd_kafka_topic_destroy(rkt);
+		if (parts < 0) {
+			task_fail(t, "input topic '%s': no metadata",
+				  cfg->topics[i]);
+			rd_kafka_topic_partition_list_destroy(a);
+			return NULL;
+		}
+		for (int p = 0; p < parts; p++)
+			if (p % n == t->id)
+				rd_kafka_topic_partition_list_add(
+					a, cfg->topics[i], p)
+					->offset = RD_KAFKA_OFFSET_INVALID;
+	}
+	return a;
+}
+
+/* Commits the group's own offsets of `parts` back to it, unchanged: a
+ * group with members (a continuous worker running the connector, or on
+ * some brokers one that ever had members) refuses commits from a
+ * consumer outside it. 1 when accepted or nothing is committed yet. */
+static int
+group_takes_simple_commits(struct sluice_task *t,
+			   const rd_kafka_topic_partition_list_t *parts)
+{
+	rd_kafka_topic_partition_list_t *g =
+		rd_kafka_topic_partition_list_copy(parts);
+	rd_kafka_topic_partition_list_t *c =
+		rd_kafka_topic_partition_list_new(g->cnt);
+	if (g->cnt && !rd_kafka_committed(t->consumer, g, 10000))
+		for (int i = 0; i < g->cnt; i++)
+			if (g->elems[i].offset >= 0)
+				rd_kafka_topic_partition_list_add(
+					c, g->elems[i].topic,
+					g->elems[i].partition)
+					->offset = g->elems[i].offset;
+	rd_kafka_resp_err_t e = c->cnt ? rd_kafka_commit(t->consumer, c, 0)
+				       : RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_topic_partition_list_destroy(c);
+	rd_kafka_topic_partition_list_destroy(g);
+	return e != RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID &&
+	       e != RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION;
+}
+
+int task_direct_assign(struct sluice_task *t, task_rebalance_fn *cb)
+{
+	if (!t->direct)
+		return 0;
+	rd_kafka_topic_partition_list_t *a = task_own_partitions(t);
+	if (!a)
+		return -1;
+	if (!group_takes_simple_commits(t, a)) {
+		/* Joining is what is left; the group then balances. */
+		rd_kafka_topic_partition_list_destroy(a);
+		t->direct = 0;
+		log_msg(SLUICE_LOG_INFO, t->who,
+			"group '%s' refuses commits from outside it (it has, "
+			"or had, members): joining it instead",
+			t->conn->group_id);
+		char err[512];
+		if (subscribe_inputs(t, err, sizeof(err))) {
+			task_fail(t, "%s", err);
+			return -1;
+		}
+		return 0;
+	}
+	/* Offsets stay unset: assign() then starts each partition at the
+	 * group's committed offset, else at auto.offset.reset, as a group
+	 * assignment does. */
+	cb(t->consumer, RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, a, t);
+	rd_kafka_topic_partition_list_destroy(a);
+	return atomic_load(&t->state_) == TASK_RUNNING ? 0 : -1;
+}
+
+void task_direct_revoke(struct sluice_task *t, task_rebalance_fn *cb)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	if (!t->direct || rd_kafka_assignment(t->consumer, &a) || !a)
+		return;
+	if (a->cnt)
+		cb(t->consumer, RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS, a, t);
+	rd_kafka_topic_partition_list_destroy(a);
 }

@@ -31,6 +31,17 @@ int task_producer_new(struct sluice_task *t, char *err, size_t errlen);
 int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 		      size_t errlen);
 
+/* Partition p of every input topic when p % tasks == task id: what a
+ * task reads when it assigns its partitions itself. Offsets unset. NULL
+ * (the task failed, naming the topic) without metadata. */
+rd_kafka_topic_partition_list_t *task_own_partitions(struct sluice_task *t);
+/* A task of a triggered run (t->direct) takes its own partitions instead
+ * of joining the group: `cb`, its rebalance callback, is called as the
+ * group would (assign at the start, revoke before leaving). Returns 0, or
+ * -1 when the task failed. Both do nothing for other tasks. */
+int task_direct_assign(struct sluice_task *t, task_rebalance_fn *cb);
+void task_direct_revoke(struct sluice_task *t, task_rebalance_fn *cb);
+
 /* Hands one staged record to the producer (its value and headers are
  * handed over and cleared in `r`). On a full queue serves delivery
  * reports and tries again: that is the source's and the transform's

@@ -399,6 +399,7 @@ void *task_sink_main(void *arg)
 	int64_t next_flush = worker_now_ms() + interval;
 	int64_t next_tick = worker_now_ms() + 1000;
 	int finished = 0;
+	task_direct_assign(t, task_sink_rebalance);
 
 	while (!atomic_load(&t->stop) &&
 	       atomic_load(&t->state_) == TASK_RUNNING) {
@@ -459,6 +460,7 @@ void *task_sink_main(void *arg)
 	if (atomic_load(&t->state_) == TASK_RUNNING && !finished)
 		flush_commit(t, s, NULL, 1);
 	/* Leaving the group revokes what is left (flushed above). */
+	task_direct_revoke(t, task_sink_rebalance);
 	task_leave_group(t);
 	if (atomic_load(&t->state_) == TASK_RUNNING)
 		atomic_store(&t->state_,

@@ -54,6 +54,7 @@ struct task_kv {
 	rd_kafka_topic_partition_list_t *committed;
 	int changed; /* input processed or store written since the marker */
 	int64_t since_snapshot; /* changelog bytes since the last snapshot */
+	int64_t snapshot_size;	/* bytes of the last snapshot (or restore) */
 	uint64_t markers, snapshots;
 	int *out_partitions;
 	struct sluice_header hdrs[HEADERS_MAX];
@@ -466,6 +467,8 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 		return -1;
 	rd_kafka_topic_partition_list_destroy(kv->committed);
 	kv->committed = parse_positions(info.position, t->who);
+	/* What was replayed counts as the last snapshot's size. */
+	kv->snapshot_size = (int64_t)state_store_bytes(&kv->store);
 	log_msg(SLUICE_LOG_INFO, t->who,
 		"state restored: %zu keys, %zu bytes, from %s offsets "
 		"%lld..%lld (%zu records replayed%s, %zu keys rolled back to "
@@ -739,6 +742,7 @@ static int write_snapshot(struct sluice_task *t, const char *position)
 		id, state_store_count(&kv->store),
 		state_store_bytes(&kv->store), (long long)kv->since_snapshot);
 	kv->since_snapshot = 0;
+	kv->snapshot_size = (int64_t)state_store_bytes(&kv->store);
 	return 0;
 }
 
@@ -774,7 +778,15 @@ static int checkpoint(struct sluice_task *t)
 	kv->markers++;
 	log_msg(SLUICE_LOG_DEBUG, t->who, "state: marker %s", json);
 	int rc = 0;
-	if (kv->since_snapshot > t->conn->cfg->state.snapshot_bytes)
+	/* Never more snapshot than changelog: a store larger than
+	 * state.snapshot.bytes is written again only once as much
+	 * changelog followed its last snapshot, so snapshots at most double
+	 * what the task writes, and a restore reads at most twice the
+	 * store. */
+	int64_t due = t->conn->cfg->state.snapshot_bytes;
+	if (kv->snapshot_size > due)
+		due = kv->snapshot_size;
+	if (kv->since_snapshot > due)
 		rc = write_snapshot(t, json);
 	free(json);
 	return rc;
@@ -794,38 +806,10 @@ find_part(const rd_kafka_topic_partition_list_t *l, const char *topic,
 static int assign_inputs(struct sluice_task *t)
 {
 	struct task_kv *kv = t->kv;
-	const struct connector_config *cfg = t->conn->cfg;
 	int n = t->conn->tasks_n;
-	rd_kafka_topic_partition_list_t *a =
-		rd_kafka_topic_partition_list_new(8);
-	for (size_t i = 0; i < cfg->topics_n; i++) {
-		rd_kafka_topic_t *rkt =
-			rd_kafka_topic_new(t->consumer, cfg->topics[i], NULL);
-		const struct rd_kafka_metadata *md = NULL;
-		int parts = -1;
-		for (int tries = 0; parts < 0 && tries < 10; tries++) {
-			if (atomic_load(&t->stop))
-				break;
-			if (!rd_kafka_metadata(t->consumer, 0, rkt, &md,
-					       5000)) {
-				if (md->topic_cnt == 1 && !md->topics[0].err)
-					parts = md->topics[0].partition_cnt;
-				rd_kafka_metadata_destroy(md);
-			}
-		}
-		rd_kafka_topic_destroy(rkt);
-		if (parts < 0) {
-			task_fail(t, "input topic '%s': no metadata",
-				  cfg->topics[i]);
-			rd_kafka_topic_partition_list_destroy(a);
-			return -1;
-		}
-		for (int p = 0; p < parts; p++)
-			if (p % n == t->id)
-				rd_kafka_topic_partition_list_add(
-					a, cfg->topics[i], p)
-					->offset = RD_KAFKA_OFFSET_INVALID;
-	}
+	rd_kafka_topic_partition_list_t *a = task_own_partitions(t);
+	if (!a)
+		return -1;
 	rd_kafka_topic_partition_list_t *g =
 		rd_kafka_topic_partition_list_copy(a);
 	if (g->cnt && rd_kafka_committed(t->consumer, g, 10000))

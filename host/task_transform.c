@@ -299,6 +299,7 @@ void *task_transform_main(void *arg)
 	int finished = 0;
 	int since_commit = 0; /* inputs read since the last commit */
 	lookup_partitions(t, x);
+	task_direct_assign(t, task_transform_rebalance);
 
 	while (!atomic_load(&t->stop) &&
 	       atomic_load(&t->state_) == TASK_RUNNING) {
@@ -356,6 +357,7 @@ void *task_transform_main(void *arg)
 		task_fail(t, "%s", t->delivery_error);
 	else
 		commit_done(t, NULL);
+	task_direct_revoke(t, task_transform_rebalance);
 	task_leave_group(t);
 	rd_kafka_flush(t->producer, 1000);
 	if (atomic_load(&t->state_) == TASK_RUNNING)

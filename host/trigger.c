@@ -196,6 +196,12 @@ int trigger_consumed_all(struct sluice_task *t)
 {
 	if (!atomic_load(&t->drain) || !t->assigned_once)
 		return 0;
+	/* Positions of every partition on each call cost more than the
+	 * record between two calls: look every 10 ms at most. */
+	int64_t now = worker_now_ms();
+	if (now < t->ends_next_check_ms)
+		return 0;
+	t->ends_next_check_ms = now + 10;
 	if (!t->ends && fix_ends(t))
 		return 0;
 	if (!t->ends->cnt)
