@@ -6,6 +6,7 @@
  * polled record passes it first (chain.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -150,7 +151,8 @@ void *task_source_main(void *arg)
 	int64_t first_retry = 0;
 	int done = 0;
 	int since_store = 0; /* records polled since positions were stored */
-	struct chain_out out = {0}; /* what the chain made of one record */
+	struct chain_out out = {0};	 /* what the chain made of one record */
+	free(task_output_partitions(t)); /* metadata before the first record */
 
 	while (!atomic_load(&t->stop) && !done &&
 	       atomic_load(&t->state_) == TASK_RUNNING) {

@@ -870,27 +870,6 @@ static int assign_inputs(struct sluice_task *t)
 
 /* ---- the task loop ---- */
 
-static void lookup_partitions(struct sluice_task *t)
-{
-	const struct connector *c = t->conn;
-	struct task_kv *kv = t->kv;
-	kv->out_partitions = calloc((size_t)c->outputs_n + 1, sizeof(int));
-	if (!kv->out_partitions)
-		abort();
-	for (int i = 0; i < c->outputs_n; i++) {
-		rd_kafka_topic_t *rkt = rd_kafka_topic_new(
-			t->producer, c->output_topics[i], NULL);
-		const struct rd_kafka_metadata *md;
-		if (!rd_kafka_metadata(t->producer, 0, rkt, &md, 5000)) {
-			if (md->topic_cnt == 1 && !md->topics[0].err)
-				kv->out_partitions[i] =
-					md->topics[0].partition_cnt;
-			rd_kafka_metadata_destroy(md);
-		}
-		rd_kafka_topic_destroy(rkt);
-	}
-}
-
 /* One input record: the plugin (retried as asked), its writes to the
  * changelog, its emits to the producer, the position past it. */
 static int process_one(struct sluice_task *t, const rd_kafka_message_t *m)
@@ -985,7 +964,7 @@ void *task_state_main(void *arg)
 	int64_t next_tick = worker_now_ms() + 1000;
 	int finished = 0, failed = 0;
 	int since_marker = 0; /* inputs read since the last marker */
-	lookup_partitions(t);
+	kv->out_partitions = task_output_partitions(t);
 	/* What open() wrote belongs to the first epoch. */
 	if (end_call(t, 1) || assign_inputs(t))
 		failed = 1;

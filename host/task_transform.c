@@ -116,28 +116,6 @@ void task_transform_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	free(pp);
 }
 
-/* Output partitions are looked up once so that records emitted without
- * a key keep their input partition (and so their order) downstream. */
-static void lookup_partitions(struct sluice_task *t, struct transform *x)
-{
-	const struct connector *c = t->conn;
-	x->out_partitions = calloc((size_t)c->outputs_n + 1, sizeof(int));
-	if (!x->out_partitions)
-		abort();
-	for (int i = 0; i < c->outputs_n; i++) {
-		rd_kafka_topic_t *rkt = rd_kafka_topic_new(
-			t->producer, c->output_topics[i], NULL);
-		const struct rd_kafka_metadata *md;
-		if (!rd_kafka_metadata(t->producer, 0, rkt, &md, 5000)) {
-			if (md->topic_cnt == 1 && !md->topics[0].err)
-				x->out_partitions[i] =
-					md->topics[0].partition_cnt;
-			rd_kafka_metadata_destroy(md);
-		}
-		rd_kafka_topic_destroy(rkt);
-	}
-}
-
 /*
  * Passes what the plugin emitted (t->staged) through the transforms
  * chain into x->chained; each record keeps the output it was emitted to.
@@ -298,7 +276,7 @@ void *task_transform_main(void *arg)
 	int64_t next_tick = worker_now_ms() + 1000;
 	int finished = 0;
 	int since_commit = 0; /* inputs read since the last commit */
-	lookup_partitions(t, x);
+	x->out_partitions = task_output_partitions(t);
 	task_direct_assign(t, task_transform_rebalance);
 
 	while (!atomic_load(&t->stop) &&

@@ -319,8 +319,11 @@ int worker_run(struct setup *s, const struct setup_args *a)
 	if (interval <= 0)
 		interval = 5000;
 	int64_t last = worker_now_ms();
+	/* A triggered run releases each stage of a chain and ends here:
+	 * every tick of delay is paid once per stage. */
+	long tick_ms = s->worker.trigger_once ? 20 : 200;
 	for (;;) {
-		struct timespec ts = {0, 200 * 1000000};
+		struct timespec ts = {0, tick_ms * 1000000};
 		int sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_msg(SLUICE_LOG_INFO, NULL,
