@@ -688,9 +688,11 @@ static int wait_acked(struct sluice_task *t)
 {
 	int64_t deadline =
 		worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms;
+	/* flush() sends at once, ignoring linger.ms: a barrier waits for
+	 * its records twice (outputs, then the marker). */
 	while (rd_kafka_outq_len(t->producer) > 0 && !t->delivery_failed &&
 	       worker_now_ms() < deadline)
-		rd_kafka_poll(t->producer, 20);
+		rd_kafka_flush(t->producer, 20);
 	if (t->delivery_failed) {
 		task_fail(t, "%s", t->delivery_error);
 		return -1;
