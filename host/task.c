@@ -253,6 +253,7 @@ static const char *host_source_position(struct sluice_task *t,
 			return NULL;
 		i = (long)tracker_get(&t->trackers, source_partition, -1);
 		t->trackers.v[i].done_position = p;
+		t->trackers.v[i].done_cap = strlen(p) + 1;
 		t->trackers.v[i].has_done = 1;
 	}
 	return t->trackers.v[i].done_position;

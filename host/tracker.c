@@ -81,11 +81,22 @@ static void advance(struct tracker *t)
 		struct tracker_entry *e = &t->ring[t->head];
 		t->has_done = 1;
 		t->done_mark = e->mark;
-		if (e->position) {
+		if (e->pos == 2) {
 			free(t->done_position);
-			t->done_position = e->position;
-			e->position = NULL;
+			t->done_position = e->p.heap;
+			t->done_cap = strlen(e->p.heap) + 1;
+		} else if (e->pos == 1) {
+			size_t n = strlen(e->p.in) + 1;
+			if (n > t->done_cap) {
+				free(t->done_position);
+				t->done_position = malloc(TRACKER_POS_INLINE);
+				if (!t->done_position)
+					abort();
+				t->done_cap = TRACKER_POS_INLINE;
+			}
+			memcpy(t->done_position, e->p.in, n);
 		}
+		e->pos = 0;
 		t->dirty = 1;
 		t->head = (t->head + 1) % t->cap;
 		t->count--;
@@ -99,12 +110,19 @@ uint64_t tracker_push(struct tracker_set *s, size_t idx, int64_t mark,
 	if (t->count == t->cap)
 		grow(t);
 	uint64_t seq = t->next_seq++;
-	t->ring[(t->head + t->count) % t->cap] = (struct tracker_entry){
-		.seq = seq,
-		.pending = pending,
-		.mark = mark,
-		.position = position ? xstrdup(position) : NULL,
-	};
+	struct tracker_entry *e = &t->ring[(t->head + t->count) % t->cap];
+	*e = (struct tracker_entry){
+		.seq = seq, .pending = pending, .mark = mark};
+	if (position) {
+		size_t n = strlen(position) + 1;
+		if (n <= TRACKER_POS_INLINE) {
+			memcpy(e->p.in, position, n);
+			e->pos = 1;
+		} else {
+			e->p.heap = xstrdup(position);
+			e->pos = 2;
+		}
+	}
 	t->count++;
 	s->pending_total += pending;
 	advance(t);
@@ -149,8 +167,11 @@ void tracker_ack(struct tracker_set *s, void *ref)
 
 static void tracker_free_one(struct tracker *t)
 {
-	for (size_t i = 0; i < t->count; i++)
-		free(t->ring[(t->head + i) % t->cap].position);
+	for (size_t i = 0; i < t->count; i++) {
+		struct tracker_entry *e = &t->ring[(t->head + i) % t->cap];
+		if (e->pos == 2)
+			free(e->p.heap);
+	}
 	free(t->ring);
 	free(t->name);
 	free(t->done_position);

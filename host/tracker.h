@@ -18,11 +18,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A source position short enough is kept in the entry: no allocation
+ * per record for the usual sequence numbers. */
+#define TRACKER_POS_INLINE 24
+
 struct tracker_entry {
 	uint64_t seq;
+	int64_t mark; /* input offset, or unused */
 	uint32_t pending;
-	int64_t mark;	/* input offset, or unused */
-	char *position; /* source position (owned), or NULL */
+	uint8_t pos; /* source position: 0 none, 1 in `in`, 2 in `heap` */
+	union {
+		char in[TRACKER_POS_INLINE];
+		char *heap; /* owned */
+	} p;
 };
 
 struct tracker {
@@ -35,7 +43,8 @@ struct tracker {
 	/* The last entry fully acknowledged (committable). */
 	int has_done;
 	int64_t done_mark;
-	char *done_position;
+	char *done_position; /* owned, done_cap bytes */
+	size_t done_cap;
 	int dirty; /* done_* changed since tracker_clear_dirty */
 };
 

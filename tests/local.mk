@@ -16,7 +16,8 @@ EXTRA_DIST += tests/run-test
 # tests, which spawn workers and brokers, are left out.
 INTEGRATION_TESTS =
 UNIT_TESTS = tests/test_units tests/test_ytree tests/test_options \
-	tests/test_config tests/test_loader tests/test_faker tests/test_arena
+	tests/test_config tests/test_loader tests/test_faker tests/test_arena \
+	tests/test_tracker
 check-valgrind:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)' SLUICE_VALGRIND=1
 
@@ -28,6 +29,7 @@ distcheck-quick:
 
 include tests/config.mk
 include tests/arena.mk
+include tests/tracker.mk
 include tests/loader.mk
 include tests/broker.mk
 include tests/cli.mk
