@@ -22,6 +22,9 @@
  *                                 store of one task (stateful transforms)
  *   state.commit.interval         duration, default 1s: how often the
  *                                 store and the input offsets are saved
+ *   state.commit.records          integer, default 2000: inputs after
+ *                                 which the store is saved too (0: only
+ *                                 the interval)
  *   state.snapshot.bytes          size, default 1MiB: changelog written
  *                                 after which a snapshot is written (at
  *                                 least the last snapshot's size)
@@ -196,13 +199,13 @@ static void read_state(const struct config_reader *r, struct state_policy *s,
 		       const struct ynode *map)
 {
 	static const char *const keys[] = {"max.bytes", "commit.interval",
-					   "snapshot.bytes"};
+					   "snapshot.bytes", "commit.records"};
 	int64_t v;
 	if (config_expect_map(r, map, "state"))
 		return;
 	for (size_t i = 0; i < map->n; i++) {
 		const struct ynode *kid = map->kids[i];
-		switch (config_key_index(r, kid, "state.", keys, 3)) {
+		switch (config_key_index(r, kid, "state.", keys, 4)) {
 		case 0:
 			if (!config_read_size(r, kid, "state.max.bytes", &v)) {
 				if (v < 1024)
@@ -237,6 +240,10 @@ static void read_state(const struct config_reader *r, struct state_policy *s,
 				else
 					s->snapshot_bytes = v;
 			}
+			break;
+		case 3:
+			config_read_int(r, kid, "state.commit.records", 0,
+					100000000, &s->commit_records);
 			break;
 		}
 	}
@@ -364,6 +371,7 @@ struct connector_config *config_load_connector(const char *path,
 		.max_bytes = 256 * 1024 * 1024,
 		.commit_interval_ms = 1000,
 		.snapshot_bytes = 1024 * 1024,
+		.commit_records = COMMIT_RECORDS,
 	};
 	int map = config_expect_map(&r, root, NULL);
 	for (size_t i = 0; map == 0 && i < root->n; i++)

@@ -17,15 +17,6 @@ typedef void task_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 /* Opaque of a record whose acknowledgement no window waits for. */
 #define OPAQUE_UNTRACKED ((void *)~(uintptr_t)0)
 
-/* Offsets (and a stateful task's marker, a source's positions) are also
- * saved after this many records, not only every interval: what a crash
- * makes a task read or produce again is then a bounded number of
- * records, whatever the rate, so the de-duplication windows downstream
- * cover a replay even of a backlog (gold's 5,000 item lines a silver
- * replay of 2,000 transactions, about 4,000 items). A stateful task's
- * barrier costs it ~25 ms each time: 2,000 rather than fewer. */
-#define COMMIT_RECORDS 2000
-
 int task_producer_new(struct sluice_task *t, char *err, size_t errlen);
 /* A consumer in the connector's group, auto-commit off. */
 int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,

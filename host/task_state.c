@@ -995,7 +995,8 @@ void *task_state_main(void *arg)
 				break;
 		}
 		int64_t now = worker_now_ms();
-		if (now >= next_marker || since_marker >= COMMIT_RECORDS) {
+		int bound = t->conn->cfg->state.commit_records;
+		if (now >= next_marker || (bound && since_marker >= bound)) {
 			if (kv->changed && checkpoint(t) &&
 			    atomic_load(&t->state_) != TASK_RUNNING)
 				break;

@@ -406,22 +406,26 @@ START_TEST(connector_state)
 	ck_assert_int_eq(c->state.max_bytes, 64 * 1024 * 1024);
 	ck_assert_int_eq(c->state.commit_interval_ms, 250);
 	ck_assert_int_eq(c->state.snapshot_bytes, 512 * 1024);
+	ck_assert_int_eq(c->state.commit_records, 0);
 	config_free_connector(c);
 	c = config_load_connector(FIX("connector/defaults.yaml"), &d);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(c->state.max_bytes, 256 * 1024 * 1024);
 	ck_assert_int_eq(c->state.commit_interval_ms, 1000);
 	ck_assert_int_eq(c->state.snapshot_bytes, 1024 * 1024);
+	ck_assert_int_eq(c->state.commit_records, 2000);
 	config_free_connector(c);
 
 	const char *f = "connector/state-bad.yaml";
-	load_bad(f, 4);
+	load_bad(f, 5);
 	expect_diag(0, f, 6, 3,
 		    "unknown key 'state.max.byte'; did you mean "
 		    "'state.max.bytes'?");
 	expect_diag(1, f, 7, 14, "state.max.bytes: at least 1KiB");
 	expect_diag(2, f, 8, 20, "state.commit.interval: at least 10ms");
 	expect_diag(3, f, 9, 19, "state.snapshot.bytes: at least 1 byte");
+	expect_diag(4, f, 10, 19,
+		    "state.commit.records: -1 is below the minimum 0");
 }
 END_TEST
 
