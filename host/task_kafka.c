@@ -531,14 +531,20 @@ void task_leave_group(struct sluice_task *t)
 	rd_kafka_consumer_close(t->consumer);
 }
 
+/* A group with members answers a commit from a consumer outside it
+ * (generation -1) with one of these. */
+static int refused_from_outside(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+	       e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION;
+}
+
 int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs)
 {
 	if (!offs->cnt)
 		return 0;
 	rd_kafka_resp_err_t e = rd_kafka_commit(t->consumer, offs, 0);
-	if (e && t->direct &&
-	    (e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
-	     e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION)) {
+	if (t->direct && refused_from_outside(e)) {
 		/* The group has members: a continuous worker runs this
 		 * connector. Going on would read and write its records
 		 * twice and never see this run's commits. */
@@ -623,8 +629,7 @@ group_takes_simple_commits(struct sluice_task *t,
 				       : RD_KAFKA_RESP_ERR_NO_ERROR;
 	rd_kafka_topic_partition_list_destroy(c);
 	rd_kafka_topic_partition_list_destroy(g);
-	return e != RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID &&
-	       e != RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION;
+	return !refused_from_outside(e);
 }
 
 int task_direct_assign(struct sluice_task *t, task_rebalance_fn *cb)
