@@ -672,22 +672,29 @@ void task_direct_revoke(struct sluice_task *t, task_rebalance_fn *cb)
 	rd_kafka_topic_partition_list_destroy(a);
 }
 
+int task_topic_partitions(struct sluice_task *t, const char *topic)
+{
+	int n = 0;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(t->producer, topic, NULL);
+	const struct rd_kafka_metadata *md;
+	if (!rd_kafka_metadata(t->producer, 0, rkt, &md, 5000)) {
+		if (md->topic_cnt == 1 && !md->topics[0].err)
+			n = md->topics[0].partition_cnt;
+		rd_kafka_metadata_destroy(md);
+	}
+	rd_kafka_topic_destroy(rkt);
+	return n;
+}
+
 int *task_output_partitions(struct sluice_task *t)
 {
 	const struct connector *c = t->conn;
 	int *n = calloc((size_t)c->outputs_n + 1, sizeof(int));
 	if (!n)
 		abort();
-	for (int i = 0; i < c->outputs_n; i++) {
-		rd_kafka_topic_t *rkt = rd_kafka_topic_new(
-			t->producer, c->output_topics[i], NULL);
-		const struct rd_kafka_metadata *md;
-		if (!rd_kafka_metadata(t->producer, 0, rkt, &md, 5000)) {
-			if (md->topic_cnt == 1 && !md->topics[0].err)
-				n[i] = md->topics[0].partition_cnt;
-			rd_kafka_metadata_destroy(md);
-		}
-		rd_kafka_topic_destroy(rkt);
-	}
+	for (int i = 0; i < c->outputs_n; i++)
+		n[i] = task_topic_partitions(t, c->output_topics[i]);
+	if (c->cfg->errors.dlq_topic)
+		task_topic_partitions(t, c->cfg->errors.dlq_topic);
 	return n;
 }

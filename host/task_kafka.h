@@ -33,11 +33,15 @@ rd_kafka_topic_partition_list_t *task_own_partitions(struct sluice_task *t);
 int task_direct_assign(struct sluice_task *t, task_rebalance_fn *cb);
 void task_direct_revoke(struct sluice_task *t, task_rebalance_fn *cb);
 
+/* The partition count of `topic` (0: unknown). It also puts the topic
+ * in the producer's metadata before its first record: otherwise
+ * librdkafka learns a topic it is handed only at its next scan, and holds
+ * every record for it up to a second. */
+int task_topic_partitions(struct sluice_task *t, const char *topic);
+
 /* The partition count of each output topic (0: unknown), looked up
  * once so that records emitted without a key keep their input partition
- * downstream. It also puts the topics in the producer's metadata before
- * the first record: otherwise librdkafka learns a topic it is handed only
- * at its next scan, and holds every record up to a second. */
+ * downstream; the dead-letter topic's metadata is fetched with them. */
 int *task_output_partitions(struct sluice_task *t);
 
 /* Hands one staged record to the producer (its value and headers are

@@ -151,8 +151,10 @@ void *task_source_main(void *arg)
 	int64_t first_retry = 0;
 	int done = 0;
 	int since_store = 0; /* records polled since positions were stored */
-	struct chain_out out = {0};	 /* what the chain made of one record */
-	free(task_output_partitions(t)); /* metadata before the first record */
+	struct chain_out out = {0}; /* what the chain made of one record */
+	/* metadata before the first record and the first stored position */
+	free(task_output_partitions(t));
+	task_topic_partitions(t, t->conn->w->offsets.topic);
 
 	while (!atomic_load(&t->stop) && !done &&
 	       atomic_load(&t->state_) == TASK_RUNNING) {
