@@ -88,9 +88,14 @@ INTEGRATION_TESTS += tests/test_runtime tests/test_faker_resume tests/test_rest 
 	tests/test_chain tests/pipeline.sh
 # The shipped connectors.d/ pipeline as triggered runs (issues 7 and 9).
 EXTRA_DIST += tests/pipeline.sh
+# With make -j the longest start first, so that the others fill the gaps.
+INTEGRATION_LONGEST = tests/e2e.sh tests/test_sink_s3_worker tests/test_runtime
 check-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT) \
 	$(pkglib_LTLIBRARIES)
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(INTEGRATION_TESTS)"
+	@rest=; for t in $(INTEGRATION_TESTS); do \
+		case " $(INTEGRATION_LONGEST) " in *" $$t "*) ;; \
+		*) rest="$$rest $$t" ;; esac; \
+	done; $(MAKE) $(AM_MAKEFLAGS) check TESTS="$(INTEGRATION_LONGEST)$$rest"
 recheck-integration: $(check_PROGRAMS) $(check_LTLIBRARIES) sluice$(EXEEXT) \
 	$(pkglib_LTLIBRARIES)
 	$(MAKE) $(AM_MAKEFLAGS) recheck TESTS="$(INTEGRATION_TESTS)"
