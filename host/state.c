@@ -325,6 +325,7 @@ int state_replay(const struct sluice_record *recs, size_t n, int truncated,
 		 struct state_replay_info *info, char *err, size_t errlen)
 {
 	*info = (struct state_replay_info){0};
+	kv_map_init(&info->rolled);
 	long snap = latest_snapshot(recs, n);
 	if (snap < 0 && truncated) {
 		snprintf(err, errlen,
@@ -353,8 +354,7 @@ int state_replay(const struct sluice_record *recs, size_t n, int truncated,
 	info->from_snapshot = snap >= 0;
 	/* Up to the marker, the values as written; after it, each key's
 	 * value as of the marker, which its first later record carries. */
-	struct kv_map seen;
-	kv_map_init(&seen);
+	struct kv_map *seen = &info->rolled;
 	int64_t limit = out->max_bytes;
 	out->max_bytes = 0;
 	for (size_t i = start; i < n; i++) {
@@ -365,19 +365,17 @@ int state_replay(const struct sluice_record *recs, size_t n, int truncated,
 			snprintf(err, errlen,
 				 "%s: record %zu has a key of %zu bytes", what,
 				 i, r->key_len);
-			kv_map_free(&seen);
 			out->max_bytes = limit;
-			free(info->position);
-			info->position = NULL;
+			state_replay_info_free(info);
 			return -1;
 		}
 		const void *v = r->value;
 		size_t vlen = r->value_len;
 		int present = v != NULL;
 		if ((long)i > marker) {
-			if (kv_map_find(&seen, r->key, r->key_len))
+			if (kv_map_find(seen, r->key, r->key_len))
 				continue;
-			kv_map_set(&seen, r->key, r->key_len, NULL, 0, 0);
+			kv_map_set(seen, r->key, r->key_len, NULL, 0, 0);
 			info->after_marker++;
 			const struct sluice_header *p =
 				state_header(r, STATE_HDR_PREV);
@@ -392,6 +390,12 @@ int state_replay(const struct sluice_record *recs, size_t n, int truncated,
 			kv_map_remove(&out->map, r->key, r->key_len);
 	}
 	out->max_bytes = limit;
-	kv_map_free(&seen);
 	return 0;
+}
+
+void state_replay_info_free(struct state_replay_info *info)
+{
+	free(info->position);
+	info->position = NULL;
+	kv_map_free(&info->rolled);
 }

@@ -103,7 +103,11 @@ struct state_replay_info {
 	size_t start;	     /* index the replay started at */
 	int from_snapshot;   /* start is a complete snapshot's begin */
 	size_t after_marker; /* keys rolled back to their value at the marker */
+	struct kv_map rolled; /* those keys (no values) */
 };
+
+/* Frees what state_replay put in `info`. */
+void state_replay_info_free(struct state_replay_info *info);
 
 /*
  * Rebuilds the store as of the last position marker from changelog

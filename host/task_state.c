@@ -61,6 +61,9 @@ struct task_kv {
 	char err[1024];
 };
 
+static int roll_back_in_log(struct sluice_task *t,
+			    const struct state_replay_info *info);
+
 int task_state_wanted(const struct connector *c)
 {
 	return (loader_flags(c->plugin) & SLUICE_PLUGIN_STATEFUL) != 0;
@@ -463,10 +466,18 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 	free(recs);
 	size_t read = l.n, peak = l.max_bytes;
 	rlog_free(&l);
-	if (rc)
+	if (rc) {
+		state_replay_info_free(&info);
 		return -1;
+	}
 	rd_kafka_topic_partition_list_destroy(kv->committed);
 	kv->committed = parse_positions(info.position, t->who);
+	if (info.after_marker && roll_back_in_log(t, &info)) {
+		state_replay_info_free(&info);
+		snprintf(err, errlen,
+			 "%s: could not write the rolled back keys", what);
+		return -1;
+	}
 	/* What was replayed counts as the last snapshot's size. */
 	kv->snapshot_size = (int64_t)state_store_bytes(&kv->store);
 	log_msg(SLUICE_LOG_INFO, t->who,
@@ -486,7 +497,7 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 			"state.max.bytes (%lld): puts that grow it will fail",
 			state_store_bytes(&kv->store),
 			(long long)kv->store.max_bytes);
-	free(info.position);
+	state_replay_info_free(&info);
 	return 0;
 }
 
@@ -625,6 +636,48 @@ static int changelog_append(struct sluice_task *t, const void *key,
 		return -1;
 	}
 	return 0;
+}
+
+struct roll_ctx {
+	struct sluice_task *t;
+	int rc;
+};
+
+static int roll_one(void *p, const struct kv_slot *s)
+{
+	struct roll_ctx *c = p;
+	struct task_kv *kv = c->t->kv;
+	size_t n = 0;
+	const void *v = state_store_get(&kv->store, s->key, s->key_len, &n);
+	kv->since_snapshot += (int64_t)(s->key_len + 2 * n);
+	if (changelog_append(c->t, s->key, s->key_len, v, n, v, n, v ? 1 : 0,
+			     NULL))
+		return c->rc = -1;
+	return 0;
+}
+
+/*
+ * A crash leaves the changelog with records after its last marker, which
+ * the restore rolled back in memory. In the log they stay, and the next
+ * marker would make them look committed to a later restore: the keys
+ * would come back with the values of inputs that are processed again.
+ * So every rolled back key is written again with its value as of the
+ * marker (itself as `prev`, so that a crash before the next marker rolls
+ * it back to the same), followed by that marker again.
+ */
+static int roll_back_in_log(struct sluice_task *t,
+			    const struct state_replay_info *info)
+{
+	struct roll_ctx c = {t, 0};
+	kv_map_foreach(&info->rolled, roll_one, &c);
+	if (c.rc)
+		return -1;
+	char *json = info->position ? NULL : positions_json(t->kv->committed);
+	const char *pos = info->position ? info->position : json;
+	int rc = changelog_append(t, KEY(STATE_KEY_POSITION), pos, strlen(pos),
+				  NULL, 0, -1, NULL);
+	free(json);
+	return rc;
 }
 
 struct end_ctx {
