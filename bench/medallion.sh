@@ -11,7 +11,8 @@
 # Environment: MEDALLION_FAKER (extra source-faker config line),
 # MEDALLION_KAFKA (extra lines for the worker's `kafka:` map, e.g.
 # "  fetch.wait.max.ms: 10"), MEDALLION_LOG (log level), MEDALLION_KEEP=1
-# (keep the temp dir), MEDALLION_DUCKDB_THREADS (default 2).
+# (keep the temp dir), MEDALLION_DUCKDB_THREADS (default 2), MEDALLION_WRAP
+# (a command the sluice runs go through, e.g. "perf record -g -o FILE").
 #
 # 1. A faker-only triggered run writes N events (seed 42, wall clock, as
 #    fast as it can, MEDALLION_FAKER extra config, default 1% exact
@@ -107,7 +108,8 @@ export GOLD_DEDUP_WINDOW=${GOLD_DEDUP_WINDOW:-1000000}
 # run NAME: a triggered run of what is in c/, bounded; log in NAME.log.
 run() {
 	local rc=0
-	timeout -s KILL 600 "$b/sluice" run -c "$tmp/sluice.yaml" --trigger available-now \
+	# shellcheck disable=SC2086 # MEDALLION_WRAP is a command line
+	timeout -s KILL 600 ${MEDALLION_WRAP:-} "$b/sluice" run -c "$tmp/sluice.yaml" --trigger available-now \
 		>"$tmp/$1.log" 2>&1 &
 	wpid=$!
 	wait "$wpid" || rc=$?

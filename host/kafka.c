@@ -29,9 +29,25 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 	log_msg(l, rd_kafka_name(rk), "kafka %s: %s", fac, buf);
 }
 
-rd_kafka_conf_t *kafka_conf(const struct worker_config *w,
-			    const char *bootstraps, const char *const *extra,
-			    char *err, size_t errlen)
+static int set_pairs(rd_kafka_conf_t *c, const char *const *x, char *err,
+		     size_t errlen)
+{
+	char e[512];
+	for (; x && x[0]; x += 2) {
+		if (rd_kafka_conf_set(c, x[0], x[1], e, sizeof(e)) !=
+		    RD_KAFKA_CONF_OK) {
+			snprintf(err, errlen, "%s: %s", x[0], e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+rd_kafka_conf_t *kafka_conf_tuned(const struct worker_config *w,
+				  const char *bootstraps,
+				  const char *const *defaults,
+				  const char *const *extra, char *err,
+				  size_t errlen)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	rd_kafka_conf_set_log_cb(c, on_log);
@@ -41,6 +57,8 @@ rd_kafka_conf_t *kafka_conf(const struct worker_config *w,
 		snprintf(err, errlen, "bootstrap.servers: %s", e);
 		goto fail;
 	}
+	if (set_pairs(c, defaults, err, errlen))
+		goto fail;
 	for (size_t i = 0; i < w->kafka_n; i++) {
 		if (rd_kafka_conf_set(c, w->kafka[i].key, w->kafka[i].value, e,
 				      sizeof(e)) != RD_KAFKA_CONF_OK) {
@@ -49,17 +67,19 @@ rd_kafka_conf_t *kafka_conf(const struct worker_config *w,
 			goto fail;
 		}
 	}
-	for (const char *const *x = extra; x && x[0]; x += 2) {
-		if (rd_kafka_conf_set(c, x[0], x[1], e, sizeof(e)) !=
-		    RD_KAFKA_CONF_OK) {
-			snprintf(err, errlen, "%s: %s", x[0], e);
-			goto fail;
-		}
-	}
+	if (set_pairs(c, extra, err, errlen))
+		goto fail;
 	return c;
 fail:
 	rd_kafka_conf_destroy(c);
 	return NULL;
+}
+
+rd_kafka_conf_t *kafka_conf(const struct worker_config *w,
+			    const char *bootstraps, const char *const *extra,
+			    char *err, size_t errlen)
+{
+	return kafka_conf_tuned(w, bootstraps, NULL, extra, err, errlen);
 }
 
 int kafka_partitions_for(const struct worker_config *w, const char *topic)

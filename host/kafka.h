@@ -18,6 +18,14 @@ rd_kafka_conf_t *kafka_conf(const struct worker_config *w,
 			    const char *bootstraps, const char *const *extra,
 			    char *err, size_t errlen);
 
+/* The same with `defaults` (same form) set before the map: tuning the
+ * map may change (linger.ms, queue sizes, auto.offset.reset). */
+rd_kafka_conf_t *kafka_conf_tuned(const struct worker_config *w,
+				  const char *bootstraps,
+				  const char *const *defaults,
+				  const char *const *extra, char *err,
+				  size_t errlen);
+
 /* Makes sure each topic exists: present topics are left as they are;
  * missing ones are created with the admin API (partitions from
  * topics.partitions). Returns 0, or -1 with err naming the topic. */
