@@ -200,8 +200,12 @@ static int subscribe_inputs(struct sluice_task *t, char *err, size_t errlen)
 int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 		      size_t errlen)
 {
-	char queue_kb[32], id[200], poll_ms[32];
+	char queue_kb[32], id[200], poll_ms[32], fetch_bytes[32];
 	kb(queue_kb, sizeof(queue_kb), budget_share(t));
+	/* One fetch response is held whole besides the queue: at the
+	 * default (50 MiB) it alone could exceed the budget. */
+	snprintf(fetch_bytes, sizeof(fetch_bytes), "%lld",
+		 (long long)atoll(queue_kb) * 1024 / 2);
 	snprintf(id, sizeof(id), "sluice-%s-%d", t->conn->cfg->name, t->id);
 	/* A put that is retried for errors.retry.timeout must not count as
 	 * a stuck consumer. */
@@ -214,6 +218,8 @@ int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 				  "earliest",
 				  "queued.max.messages.kbytes",
 				  queue_kb,
+				  "fetch.max.bytes",
+				  fetch_bytes,
 				  "max.poll.interval.ms",
 				  poll_ms,
 				  NULL};
