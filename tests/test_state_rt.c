@@ -99,8 +99,11 @@ static void st_teardown(void)
 static void setup_worker(const char *state_yaml, const char *config_yaml)
 {
 	w = rt_worker_add("worker");
+	/* Uncompressed: test_snapshots must push a changelog partition
+	 * past the mock's ~5 MiB, and its padding compresses to nothing. */
 	rt_write_file(w->cfg,
-		      RT_WORKER_HEAD "log:\n"
+		      RT_WORKER_HEAD "  compression.type: none\n"
+				     "log:\n"
 				     "  level: info\n"
 				     "shutdown.timeout: 20s\n",
 		      rt_bootstraps(), RT_PLUGIN_DIR, w->dir);
