@@ -73,7 +73,7 @@ done
 # 1,000,000 and 100,000, do not fit once 50,000 ids are in them; gold
 # writes a key per transaction and per item line, so 8,000 did not either).
 export FAKER_RATE=${E2E_RATE:-3000} SILVER_DEDUP_WINDOW=12000 GOLD_DEDUP_WINDOW=5000
-export SILVER_COMMIT_INTERVAL=200ms
+export SILVER_COMMIT_INTERVAL=200ms SILVER_COMMIT_RECORDS=500
 # The sinks close objects sooner than the shipped 5,000 records / 30 s, so
 # that their commits move on between kills (else each restart reads again
 # from the start).
@@ -114,6 +114,11 @@ rest:
 kafka:
   session.timeout.ms: 6000
   heartbeat.interval.ms: 500
+  # Small fetches per partition: a restarted gold reads its backlog
+  # finely interleaved across partitions, so that a record and its copy
+  # from silver's replay stay within the small windows above (a 1 MiB
+  # chunk per partition put them tens of thousands of records apart).
+  max.partition.fetch.bytes: 65536
 YAML
 }
 
