@@ -129,10 +129,14 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
-static void kb(char *buf, size_t len, int64_t bytes)
+/* Writes bytes as kilobytes, at least 1024; returns what it wrote. */
+static int64_t kb(char *buf, size_t len, int64_t bytes)
 {
 	int64_t k = bytes / 1024;
-	snprintf(buf, len, "%lld", (long long)(k < 1024 ? 1024 : k));
+	if (k < 1024)
+		k = 1024;
+	snprintf(buf, len, "%lld", (long long)k);
+	return k;
 }
 
 /* Each Kafka client gets a share of the worker's memory budget for its
@@ -201,11 +205,11 @@ int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 		      size_t errlen)
 {
 	char queue_kb[32], id[200], poll_ms[32], fetch_bytes[32];
-	kb(queue_kb, sizeof(queue_kb), budget_share(t));
+	int64_t queue = kb(queue_kb, sizeof(queue_kb), budget_share(t));
 	/* One fetch response is held whole besides the queue: at the
 	 * default (50 MiB) it alone could exceed the budget. */
 	snprintf(fetch_bytes, sizeof(fetch_bytes), "%lld",
-		 (long long)atoll(queue_kb) * 1024 / 2);
+		 (long long)(queue * 1024 / 2));
 	snprintf(id, sizeof(id), "sluice-%s-%d", t->conn->cfg->name, t->id);
 	/* A put that is retried for errors.retry.timeout must not count as
 	 * a stuck consumer. */
