@@ -40,7 +40,8 @@ struct connector *connector_new(struct worker *w, struct connector_config *cfg,
 		c->outputs_n++;
 	c->output_names = calloc((size_t)c->outputs_n + 1, sizeof(char *));
 	c->output_topics = calloc((size_t)c->outputs_n + 1, sizeof(char *));
-	if (!c->output_names || !c->output_topics)
+	c->output_topic_first = calloc((size_t)c->outputs_n + 1, sizeof(int));
+	if (!c->output_names || !c->output_topics || !c->output_topic_first)
 		abort();
 	for (int i = 0; i < c->outputs_n; i++) {
 		c->output_names[i] = outs[i];
@@ -48,6 +49,15 @@ struct connector *connector_new(struct worker *w, struct connector_config *cfg,
 			if (cfg->outputs[j].name &&
 			    !strcmp(cfg->outputs[j].name, outs[i]))
 				c->output_topics[i] = cfg->outputs[j].topic;
+	}
+	for (int i = 0; i < c->outputs_n; i++) {
+		c->output_topic_first[i] = i;
+		for (int j = 0; j < i && c->output_topics[i]; j++)
+			if (c->output_topics[j] &&
+			    !strcmp(c->output_topics[j], c->output_topics[i])) {
+				c->output_topic_first[i] = j;
+				break;
+			}
 	}
 	return c;
 }
@@ -86,6 +96,7 @@ static void task_free(struct sluice_task *t)
 	tracker_set_free(&t->trackers);
 	task_state_free(t);
 	free(t->by_output);
+	free(t->ordinals);
 
 	if (p->kind == SLUICE_KIND_SINK)
 		task_sink_state_free(t->kind_state);
@@ -107,7 +118,8 @@ static struct sluice_task *task_new(struct connector *c, int id, char *err,
 	t->id = id;
 	t->opts = &c->cfg->opts;
 	t->by_output = calloc((size_t)c->outputs_n + 1, sizeof(*t->by_output));
-	if (!t->by_output)
+	t->ordinals = calloc((size_t)c->outputs_n + 1, sizeof(*t->ordinals));
+	if (!t->by_output || !t->ordinals)
 		abort();
 	snprintf(t->who, sizeof(t->who), "%s/%d", c->cfg->name, id);
 	atomic_init(&t->stop, 0);
@@ -257,6 +269,7 @@ void connector_free(struct connector *c)
 	connector_free_tasks(c->tasks, c->tasks_n);
 	free(c->output_names);
 	free(c->output_topics);
+	free(c->output_topic_first);
 	config_free_connector(c->cfg);
 	free(c);
 }

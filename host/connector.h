@@ -32,6 +32,9 @@ struct connector {
 	/* The plugin's outputs, in its order, and the topic of each. */
 	const char **output_names;
 	const char **output_topics;
+	/* The first output with the same topic as each (for origin stamps'
+	 * ordinals, which count per topic). */
+	int *output_topic_first;
 	int outputs_n;
 
 	struct sluice_task **tasks;

@@ -5,3 +5,6 @@ libsluicehost_la_SOURCES += \
 	host/state.c host/state.h
 libsluicehost_la_SOURCES += \
 	host/task_state.c host/task_state.h
+# Origin stamps: exactly once between a transform and a stateful one.
+libsluicehost_la_SOURCES += \
+	host/origin.c host/origin.h

@@ -72,6 +72,9 @@ struct sluice_task {
 	int64_t ends_next_check_ms; /* trigger_consumed_all's next look */
 	/* Records produced per output of the connector (outputs_n). */
 	atomic_uint_fast64_t *by_output;
+	/* The current input's outputs so far per topic (by the topic's
+	 * first output): its origin stamps' ordinals. */
+	int64_t *ordinals;
 
 	/* Consumers: the final commit is done (task_leave_group). */
 	atomic_int final_committed;

@@ -11,6 +11,7 @@
 #include "connector.h"
 #include "kafka.h"
 #include "log.h"
+#include "origin.h"
 #include "worker.h"
 
 /* Delivery report: acknowledge the record in its window, or remember
@@ -80,15 +81,29 @@ enum sluice_status task_process_retrying(struct sluice_task *t,
 	}
 }
 
+void task_origin_begin(struct sluice_task *t)
+{
+	memset(t->ordinals, 0, (size_t)t->conn->outputs_n * sizeof(int64_t));
+}
+
+void task_origin_stamp(struct sluice_task *t, struct staged_record *r,
+		       int output, const struct sluice_record *in)
+{
+	int64_t *n = &t->ordinals[t->conn->output_topic_first[output]];
+	origin_stamp_set(&r->headers, in, (*n)++);
+}
+
 int task_produce_staged(struct sluice_task *t, const int *out_partitions,
-			int32_t in_partition, size_t idx, void *ref)
+			const struct sluice_record *in, size_t idx, void *ref)
 {
 	int rc = 0;
+	task_origin_begin(t);
 	for (size_t i = 0; i < t->staged_n && rc == 0; i++) {
 		struct staged_record *r = &t->staged[i];
 		int np = out_partitions[r->output];
 		if (r->partition < 0 && !r->key && np > 0)
-			r->partition = in_partition % np;
+			r->partition = in->partition % np;
+		task_origin_stamp(t, r, r->output, in);
 		tracker_add_pending(&t->trackers, idx, 1);
 		atomic_fetch_add(&t->by_output[r->output], 1);
 		rc = task_produce(t, t->conn->output_topics[r->output], r, ref);

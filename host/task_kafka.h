@@ -60,12 +60,19 @@ enum sluice_status task_process_retrying(struct sluice_task *t,
 					 const struct sluice_record *in,
 					 void (*undo)(struct sluice_task *t));
 
-/* Produces the staged records of one input: each tied to `ref` (input
- * stream `idx` of the trackers), unkeyed ones on the input's partition
- * modulo their topic's partition count (`out_partitions`, per output).
- * Clears the staging. Returns 0, or -1 when the task must stop. */
+/* Origin stamps (origin.h) for the records of one input: begin, then
+ * stamp each in the order they are produced. */
+void task_origin_begin(struct sluice_task *t);
+void task_origin_stamp(struct sluice_task *t, struct staged_record *r,
+		       int output, const struct sluice_record *in);
+
+/* Produces the staged records of input `in`: each stamped with its
+ * origin (origin.h), tied to `ref` (input stream `idx` of the trackers),
+ * unkeyed ones on the input's partition modulo their topic's partition
+ * count (`out_partitions`, per output). Clears the staging. Returns 0,
+ * or -1 when the task must stop. */
 int task_produce_staged(struct sluice_task *t, const int *out_partitions,
-			int32_t in_partition, size_t idx, void *ref);
+			const struct sluice_record *in, size_t idx, void *ref);
 
 /* Produces the staged records of a tick, tied to no input, counted as out
  * (task_count_untracked). Clears the staging. 0, or -1. */

@@ -3,19 +3,21 @@
  * record layout in state.h).
  *
  * Why the store and the input position can never disagree after a crash:
- * every put/delete is appended to the task's changelog partition with the
- * key's value as of the last position marker. Every
- * state.commit.interval the task stops, waits until every record it
- * produced (outputs, dead letters, changelog) is acknowledged, appends a
- * marker with the next input offsets, commits the same offsets to the
- * group, and starts a new epoch. The restore rebuilds the state as of the
- * last marker (records after it roll back to their `prev`) and the inputs
- * resume at the marker's offsets: inputs before them are in the state and
- * their outputs are in Kafka; inputs after them are in neither (their
- * outputs may be there already, and are produced again: upserts).
+ * every state.commit.interval the task stops, appends every key it
+ * changed in this epoch to its changelog partition (the latest value,
+ * and the value as of the last position marker as `prev`), waits until
+ * every record it produced (outputs, dead letters, changelog) is
+ * acknowledged, appends a marker with the next input offsets, commits
+ * the same offsets to the group, and starts a new epoch. The restore
+ * rebuilds the state as of the last marker (records after it roll back to
+ * their `prev`) and the inputs resume at the marker's offsets: inputs
+ * before them are in the state and their outputs are in Kafka; inputs
+ * after them are in neither (their outputs may be there already, and are
+ * produced again; a stateful task downstream drops them by their origin
+ * stamps, origin.h).
  *
- * A plugin's writes during a callback are kept in a journal: they reach
- * the changelog only when the callback returns OK, and are undone when it
+ * A plugin's writes during a callback are kept in a journal: they count
+ * for the epoch only when the callback returns OK, and are undone when it
  * answers RETRY, REJECT or FATAL, so a retried input never counts twice.
  */
 #include "task_state.h"
@@ -31,6 +33,7 @@
 #include "kafka.h"
 #include "loader.h"
 #include "log.h"
+#include "origin.h"
 #include "state.h"
 #include "task_kafka.h"
 #include "trigger.h"
@@ -52,6 +55,9 @@ struct task_kv {
 	rd_kafka_topic_partition_list_t *pos;
 	/* As of the last marker (what the group has). */
 	rd_kafka_topic_partition_list_t *committed;
+	/* The origin stamps processed (origin.h): saved with pos. */
+	struct origin_marks marks;
+	uint64_t replayed; /* inputs dropped as processed before */
 	int changed; /* input processed or store written since the marker */
 	int64_t since_snapshot; /* changelog bytes since the last snapshot */
 	int64_t snapshot_size;	/* bytes of the last snapshot (or restore) */
@@ -69,8 +75,9 @@ int task_state_wanted(const struct connector *c)
 	return (loader_flags(c->plugin) & SLUICE_PLUGIN_STATEFUL) != 0;
 }
 
-static rd_kafka_topic_partition_list_t *parse_positions(const char *json,
-							const char *who)
+/* A marker's input positions; its origin marks into *marks. */
+static rd_kafka_topic_partition_list_t *
+parse_positions(const char *json, struct origin_marks *marks, const char *who)
 {
 	rd_kafka_topic_partition_list_t *l =
 		rd_kafka_topic_partition_list_new(8);
@@ -82,7 +89,8 @@ static rd_kafka_topic_partition_list_t *parse_positions(const char *json,
 	if (json_object_is_type(o, json_type_object)) {
 		json_object_object_foreach(o, topic, parts)
 		{
-			if (!json_object_is_type(parts, json_type_object))
+			if (!strcmp(topic, ORIGIN_MARKER_KEY) ||
+			    !json_object_is_type(parts, json_type_object))
 				continue;
 			json_object_object_foreach(parts, p, off)
 			{
@@ -91,12 +99,21 @@ static rd_kafka_topic_partition_list_t *parse_positions(const char *json,
 					->offset = json_object_get_int64(off);
 			}
 		}
+		char e[300];
+		if (origin_marks_from_json(marks, o, e, sizeof(e)))
+			log_msg(SLUICE_LOG_WARN, who,
+				"state: position marker: %s; records an "
+				"upstream task sends again after its restart "
+				"are processed again",
+				e);
 	}
 	json_object_put(o);
 	return l;
 }
 
-static char *positions_json(const rd_kafka_topic_partition_list_t *l)
+/* The marker: input positions, and the origin marks when given. */
+static char *positions_json(const rd_kafka_topic_partition_list_t *l,
+			    const struct origin_marks *marks)
 {
 	json_object *o = json_object_new_object();
 	for (int i = 0; i < l->cnt; i++) {
@@ -113,6 +130,8 @@ static char *positions_json(const rd_kafka_topic_partition_list_t *l)
 		json_object_object_add(parts, p,
 				       json_object_new_int64(e->offset));
 	}
+	if (marks)
+		origin_marks_to_json(marks, o);
 	char *r = strdup(json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -435,6 +454,7 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 	kv->partition = t->id;
 	kv->pos = rd_kafka_topic_partition_list_new(8);
 	kv->committed = rd_kafka_topic_partition_list_new(8);
+	origin_marks_init(&kv->marks);
 	if (ensure_topic(t, err, errlen))
 		return -1;
 
@@ -471,7 +491,7 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 		return -1;
 	}
 	rd_kafka_topic_partition_list_destroy(kv->committed);
-	kv->committed = parse_positions(info.position, t->who);
+	kv->committed = parse_positions(info.position, &kv->marks, t->who);
 	if (info.after_marker && roll_back_in_log(t, &info)) {
 		state_replay_info_free(&info);
 		snprintf(err, errlen,
@@ -509,6 +529,7 @@ void task_state_free(struct sluice_task *t)
 	state_store_free(&kv->store);
 	kv_map_free(&kv->dirty);
 	kv_map_free(&kv->journal);
+	origin_marks_free(&kv->marks);
 	if (kv->pos)
 		rd_kafka_topic_partition_list_destroy(kv->pos);
 	if (kv->committed)
@@ -672,7 +693,9 @@ static int roll_back_in_log(struct sluice_task *t,
 	kv_map_foreach(&info->rolled, roll_one, &c);
 	if (c.rc)
 		return -1;
-	char *json = info->position ? NULL : positions_json(t->kv->committed);
+	char *json = info->position
+			     ? NULL
+			     : positions_json(t->kv->committed, &t->kv->marks);
 	const char *pos = info->position ? info->position : json;
 	int rc = changelog_append(t, KEY(STATE_KEY_POSITION), pos, strlen(pos),
 				  NULL, 0, -1, NULL);
@@ -683,7 +706,6 @@ static int roll_back_in_log(struct sluice_task *t,
 struct end_ctx {
 	struct sluice_task *t;
 	int ok;
-	int rc;
 };
 
 static int end_one(void *p, const struct kv_slot *j)
@@ -699,34 +721,24 @@ static int end_one(void *p, const struct kv_slot *j)
 			kv_map_remove(&kv->store.map, j->key, j->key_len);
 		return 0;
 	}
-	size_t n = 0;
-	const void *now = state_store_get(&kv->store, j->key, j->key_len, &n);
-	if ((now != NULL) == j->present &&
-	    (!now || (n == j->value_len && !memcmp(now, j->value, n))))
-		return 0; /* unchanged */
-	const struct kv_slot *d = kv_map_find(&kv->dirty, j->key, j->key_len);
-	if (!d) {
+	/* The value at the epoch's start is kept (the key's first write in
+	 * the epoch); the changelog gets the key's last value once, at the
+	 * barrier (write_dirty). */
+	if (!kv_map_find(&kv->dirty, j->key, j->key_len))
 		kv_map_set(&kv->dirty, j->key, j->key_len, j->value,
 			   j->value_len, j->present);
-		d = kv_map_find(&kv->dirty, j->key, j->key_len);
-	}
-	kv->since_snapshot += (int64_t)(j->key_len + n + d->value_len);
 	kv->changed = 1;
-	if (changelog_append(e->t, j->key, j->key_len, now, n, d->value,
-			     d->value_len, d->present, NULL))
-		return e->rc = -1;
 	return 0;
 }
 
-/* The end of a plugin callback: its writes go to the changelog (ok), or
- * are undone. 0, or -1 when the task must stop. */
-static int end_call(struct sluice_task *t, int ok)
+/* The end of a plugin callback: its writes are kept for the epoch's
+ * changelog (ok), or undone. */
+static void end_call(struct sluice_task *t, int ok)
 {
 	struct task_kv *kv = t->kv;
-	struct end_ctx e = {t, ok, 0};
+	struct end_ctx e = {t, ok};
 	kv_map_foreach(&kv->journal, end_one, &e);
 	kv_map_clear(&kv->journal);
-	return e.rc;
 }
 
 /* A process call that did not answer OK leaves no store writes behind. */
@@ -801,15 +813,47 @@ static int write_snapshot(struct sluice_task *t, const char *position)
 	return 0;
 }
 
-/* The commit barrier: everything produced so far acknowledged, then the
- * marker, then the same offsets to the group; a new epoch begins. 0, or
- * -1 (no marker written; the task failed if Kafka refused a record). */
+struct dirty_ctx {
+	struct sluice_task *t;
+	int rc;
+};
+
+static int dirty_one(void *p, const struct kv_slot *d)
+{
+	struct dirty_ctx *c = p;
+	struct task_kv *kv = c->t->kv;
+	size_t n = 0;
+	const void *now = state_store_get(&kv->store, d->key, d->key_len, &n);
+	if ((now != NULL) == d->present &&
+	    (!now || (n == d->value_len && !memcmp(now, d->value, n))))
+		return 0; /* back to where the epoch began */
+	kv->since_snapshot += (int64_t)(d->key_len + n + d->value_len);
+	if (changelog_append(c->t, d->key, d->key_len, now, n, d->value,
+			     d->value_len, d->present, NULL))
+		return c->rc = -1;
+	return 0;
+}
+
+/* Every key the epoch changed, once, with its value now and, as `prev`,
+ * its value at the epoch's start: a key written a thousand times between
+ * two markers costs the changelog one record. */
+static int write_dirty(struct sluice_task *t)
+{
+	struct dirty_ctx c = {t, 0};
+	kv_map_foreach(&t->kv->dirty, dirty_one, &c);
+	return c.rc;
+}
+
+/* The commit barrier: the epoch's changelog written, everything produced
+ * so far acknowledged, then the marker, then the same offsets to the
+ * group; a new epoch begins. 0, or -1 (no marker written; the task
+ * failed if Kafka refused a record). */
 static int checkpoint(struct sluice_task *t)
 {
 	struct task_kv *kv = t->kv;
-	if (wait_acked(t))
+	if (write_dirty(t) || wait_acked(t))
 		return -1;
-	char *json = positions_json(kv->pos);
+	char *json = positions_json(kv->pos, &kv->marks);
 	if (changelog_append(t, KEY(STATE_KEY_POSITION), json, strlen(json),
 			     NULL, 0, -1, NULL) ||
 	    wait_acked(t)) {
@@ -916,7 +960,7 @@ static int assign_inputs(struct sluice_task *t)
 			task_fail(t, "assign failed: %s", t->call_error);
 			rc = -1;
 		} else {
-			rc = end_call(t, 1);
+			end_call(t, 1);
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(a);
@@ -925,13 +969,45 @@ static int assign_inputs(struct sluice_task *t)
 
 /* ---- the task loop ---- */
 
+/* The position past an input that is done with. */
+static void move_past(struct task_kv *kv, const struct sluice_record *in)
+{
+	rd_kafka_topic_partition_t *e =
+		find_part(kv->pos, in->topic, in->partition);
+	if (!e)
+		e = rd_kafka_topic_partition_list_add(kv->pos, in->topic,
+						      in->partition);
+	e->offset = in->offset + 1;
+	kv->changed = 1;
+}
+
+/* An input an upstream task sent again after its restart: its state and
+ * outputs are already here. */
+static void drop_replayed(struct sluice_task *t, const struct sluice_record *in)
+{
+	struct task_kv *kv = t->kv;
+	if (!kv->replayed++)
+		log_msg(SLUICE_LOG_INFO, t->who,
+			"dropping records already processed, sent again by "
+			"a restarted upstream task (first: %s[%d]@%lld)",
+			in->topic, in->partition, (long long)in->offset);
+	atomic_fetch_add(&t->counters.in, 1);
+	metrics_counter_add(t, "sluice_replayed_records_dropped_total", NULL,
+			    1);
+	move_past(kv, in);
+}
+
 /* One input record: the plugin (retried as asked), its writes to the
- * changelog, its emits to the producer, the position past it. */
+ * store, its emits to the producer, the position past it. */
 static int process_one(struct sluice_task *t, const rd_kafka_message_t *m)
 {
 	struct task_kv *kv = t->kv;
 	struct sluice_record in;
 	task_record_from_message(m, &in, kv->hdrs, HEADERS_MAX);
+	if (origin_marks_seen(&kv->marks, &in)) {
+		drop_replayed(t, &in);
+		return 0;
+	}
 	size_t idx = tracker_get(&t->trackers, in.topic, in.partition);
 	uint64_t seq = tracker_push(&t->trackers, idx, in.offset, NULL, 1);
 	void *ref = tracker_ref(idx, seq);
@@ -948,23 +1024,11 @@ static int process_one(struct sluice_task *t, const rd_kafka_message_t *m)
 		rc = -1;
 		goto release;
 	}
-	rc = end_call(t, 1);
-	if (rc)
-		task_staged_clear(t);
-	else
-		rc = task_produce_staged(t, kv->out_partitions, in.partition,
-					 idx, ref);
+	end_call(t, 1);
+	rc = task_produce_staged(t, kv->out_partitions, &in, idx, ref);
 done:
-	if (rc == 0) {
-		rd_kafka_topic_partition_t *e =
-			find_part(kv->pos, in.topic, in.partition);
-		if (!e) {
-			e = rd_kafka_topic_partition_list_add(kv->pos, in.topic,
-							      in.partition);
-		}
-		e->offset = in.offset + 1;
-		kv->changed = 1;
-	}
+	if (rc == 0)
+		move_past(kv, &in);
 release:
 	if (rc == 0)
 		tracker_ack(&t->trackers, ref);
@@ -985,10 +1049,7 @@ static int run_tick(struct sluice_task *t)
 		task_fail(t, "tick failed: %s", t->call_error);
 		return -1;
 	}
-	if (end_call(t, st == SLUICE_OK)) {
-		task_staged_clear(t);
-		return -1;
-	}
+	end_call(t, st == SLUICE_OK);
 	return task_produce_untracked(t);
 }
 
@@ -1021,7 +1082,8 @@ void *task_state_main(void *arg)
 	int since_marker = 0; /* inputs read since the last marker */
 	kv->out_partitions = task_output_partitions(t);
 	/* What open() wrote belongs to the first epoch. */
-	if (end_call(t, 1) || assign_inputs(t))
+	end_call(t, 1);
+	if (assign_inputs(t))
 		failed = 1;
 	while (!failed && !atomic_load(&t->stop) &&
 	       atomic_load(&t->state_) == TASK_RUNNING) {
@@ -1094,9 +1156,11 @@ void *task_state_main(void *arg)
 		atomic_store(&t->state_,
 			     finished ? TASK_FINISHED : TASK_STOPPED);
 	log_msg(SLUICE_LOG_DEBUG, t->who,
-		"state: %llu markers, %llu snapshots, %zu keys",
+		"state: %llu markers, %llu snapshots, %zu keys, %llu "
+		"replayed inputs dropped",
 		(unsigned long long)kv->markers,
 		(unsigned long long)kv->snapshots,
-		state_store_count(&kv->store));
+		state_store_count(&kv->store),
+		(unsigned long long)kv->replayed);
 	return NULL;
 }

@@ -198,12 +198,14 @@ static int process_one(struct sluice_task *t, struct transform *x,
 			rc = c < 0 ? -1 : 0;
 			goto release;
 		}
+		task_origin_begin(t);
 		for (size_t i = 0; i < x->chained.n && rc == 0; i++) {
 			struct staged_record *r = &x->chained.v[i];
 			int out = x->chained_output[i];
 			int np = x->out_partitions[out];
 			if (r->partition < 0 && !r->key && np > 0)
 				r->partition = in.partition % np;
+			task_origin_stamp(t, r, out, &in);
 			tracker_add_pending(&t->trackers, idx, 1);
 			atomic_fetch_add(&t->by_output[out], 1);
 			rc = task_produce(t, t->conn->output_topics[out], r,
@@ -212,7 +214,7 @@ static int process_one(struct sluice_task *t, struct transform *x,
 		chain_out_clear(&x->chained);
 		goto release;
 	}
-	rc = task_produce_staged(t, x->out_partitions, in.partition, idx, ref);
+	rc = task_produce_staged(t, x->out_partitions, &in, idx, ref);
 release:
 	/* A failed record keeps its hold, so no offset past it is ever
 	 * committed and it is read again after a restart. */

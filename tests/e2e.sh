@@ -64,16 +64,14 @@ for a in MALFORMED MISSING_FIELD WRONG_TYPE NEGATIVE_AMOUNT AMOUNT_MISMATCH \
 done
 # A bounded source rate bounds what a kill makes the source send again
 # (its positions are stored every second): silver's dedup window must
-# cover that. Silver saves its state every 200 ms, which bounds what it
-# emits again after a kill: gold's windows (transactions, and item lines
-# separately) must cover that. The windows stay small enough that a state
-# snapshot (~130 bytes a key) fits twice, with the changelog between
-# snapshots, in the ~5 MiB the mock broker keeps per changelog partition:
-# else a restore finds no complete snapshot (the shipped windows,
-# 1,000,000 and 100,000, do not fit once 50,000 ids are in them; gold
-# writes a key per transaction and per item line, so 8,000 did not either).
-export FAKER_RATE=${E2E_RATE:-3000} SILVER_DEDUP_WINDOW=12000 GOLD_DEDUP_WINDOW=5000
-export SILVER_COMMIT_INTERVAL=200ms SILVER_COMMIT_RECORDS=500
+# cover that, and stay small enough that a state snapshot (~130 bytes a
+# key) fits twice, with the changelog between snapshots, in the ~5 MiB
+# the mock broker keeps per changelog partition (else a restore finds no
+# complete snapshot). What bronze and silver send again after a kill is
+# dropped by the host's origin stamps, whatever the distance: gold runs
+# as shipped, without a window of its own, and silver with its shipped
+# commit cadence.
+export FAKER_RATE=${E2E_RATE:-3000} SILVER_DEDUP_WINDOW=12000
 # The sinks close objects sooner than the shipped 5,000 records / 30 s, so
 # that their commits move on between kills (else each restart reads again
 # from the start).
@@ -114,11 +112,6 @@ rest:
 kafka:
   session.timeout.ms: 6000
   heartbeat.interval.ms: 500
-  # Small fetches per partition: a restarted gold reads its backlog
-  # finely interleaved across partitions, so that a record and its copy
-  # from silver's replay stay within the small windows above (a 1 MiB
-  # chunk per partition put them tens of thousands of records apart).
-  max.partition.fetch.bytes: 65536
 YAML
 }
 

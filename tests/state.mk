@@ -35,3 +35,11 @@ tests/test_state_rt.log: tests/test_state_rt$(EXEEXT)
 # Fixtures of test_config's connector_state.
 EXTRA_DIST += tests/config/connector/state.yaml \
 	tests/config/connector/state-bad.yaml
+
+# Origin stamps (host/origin.c): the header and the marks, without Kafka.
+check_PROGRAMS += tests/test_origin
+TESTS += tests/test_origin
+UNIT_TESTS += tests/test_origin
+tests_test_origin_SOURCES = tests/test_origin.c
+tests_test_origin_CFLAGS = $(test_cflags)
+tests_test_origin_LDADD = $(test_ldadd)

@@ -12,6 +12,8 @@ int gold_dedup_init(struct gold_dedup *d, char prefix, size_t window)
 	memset(d, 0, sizeof *d);
 	d->prefix = prefix;
 	d->window = window;
+	if (!window)
+		return 0; /* off */
 	d->ring = calloc(window, sizeof *d->ring);
 	return d->ring ? 0 : -1;
 }
@@ -73,6 +75,8 @@ int gold_dedup_collect(struct gold_dedup *d, const void *key, size_t key_len,
 	s.len = key_len;
 	if (s.seq + 1 > d->next)
 		d->next = s.seq + 1;
+	if (!d->window) /* off now: the ids kept before go */
+		return drop_later(d, &s) ? (free(s.key), -1) : 0;
 	at = &d->ring[s.seq % d->window];
 	/* Two ids in one slot: the window was larger; the older goes. */
 	if (at->key && at->seq > s.seq)
@@ -128,13 +132,14 @@ int gold_dedup_seen(const struct gold_dedup *d, struct sluice_task *t,
 {
 	size_t vlen;
 
-	(void)d;
-	return h->state_get(t, k, len, &vlen) != NULL;
+	return d->window && h->state_get(t, k, len, &vlen) != NULL;
 }
 
 int gold_dedup_add(struct gold_dedup *d, struct sluice_task *t,
 		   const struct sluice_host *h, const char *k, size_t len)
 {
+	if (!d->window)
+		return 0;
 	struct gold_dedup_slot *s = &d->ring[d->next % d->window];
 	char seq[24];
 	int n = snprintf(seq, sizeof seq, "%llu", (unsigned long long)d->next);

@@ -5,6 +5,8 @@
  * value is its sequence number; a ring in memory, rebuilt at open from
  * those entries, says which entry to delete when the window moves on.
  * Memory and store size are bounded by the window, not by the stream.
+ * A window of 0 is off: nothing is seen before, nothing kept, and ids
+ * an earlier run kept are deleted at restore.
  */
 #ifndef GOLD_DEDUP_H
 #define GOLD_DEDUP_H

@@ -89,10 +89,11 @@ static const struct sluice_option options[] = {
 	{"allowed.lateness", SLUICE_OPT_DURATION, "1h", 0, "0ms", "365d", NULL,
 	 "how far behind the latest event time a transaction may be and "
 	 "still count; older ones go to the late output"},
-	{"dedup.window.count", SLUICE_OPT_INT, "100000", 0, "1", "10000000",
+	{"dedup.window.count", SLUICE_OPT_INT, "100000", 0, "0", "10000000",
 	 NULL,
 	 "how many of the latest distinct transaction ids, and as many item "
-	 "lines, are remembered to drop repeats"},
+	 "lines, are remembered to drop repeats (0: none; the host already "
+	 "drops what a restarted sluice transform sends again)"},
 	{"emit.interval", SLUICE_OPT_DURATION, "0ms", 0, "0ms", "1h", NULL,
 	 "how long a changed row may wait to be emitted: the changes of a "
 	 "row within it go out as one upsert with the latest values (0: "
