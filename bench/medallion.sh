@@ -97,13 +97,12 @@ kafka:
 ${MEDALLION_KAFKA:-}
 YAML
 
-# The shipped de-duplication windows (silver 10,000 ids, gold 5,000) are
-# sized for restores on the embedded broker. Read as a backlog spread
-# over 32 partitions, an event and its duplicate can be further apart
-# than that, so this one-pass run (no restore) remembers every id, as
-# DuckDB's batch de-duplication does.
+# Silver's shipped de-duplication window (10,000 ids) is sized for
+# restores on the embedded broker. Read as a backlog spread over 32
+# partitions, an event and its duplicate can be further apart than that,
+# so this one-pass run (no restore) remembers every id, as DuckDB's batch
+# de-duplication does. Gold runs as shipped (no window of its own).
 export SILVER_DEDUP_WINDOW=${SILVER_DEDUP_WINDOW:-1000000}
-export GOLD_DEDUP_WINDOW=${GOLD_DEDUP_WINDOW:-1000000}
 
 # run NAME: a triggered run of what is in c/, bounded; log in NAME.log.
 run() {

@@ -126,6 +126,7 @@ static struct sluice_task *task_new(struct connector *c, int id, char *err,
 	atomic_init(&t->final_committed, 0);
 	atomic_init(&t->state_, TASK_NEW);
 	atomic_init(&t->counters.lag, -1);
+	t->quiet_window = -1;
 	metric_set_init(&t->metrics);
 	live_init(&t->live);
 	const struct sluice_plugin *p = c->plugin;

@@ -315,6 +315,26 @@ static long latest_snapshot(const struct sluice_record *recs, size_t n)
 	return -1;
 }
 
+/* The epoch marker a confirm at j names (the latest before it with that
+ * id, at or after start), or -1. */
+static long confirmed_epoch(const struct sluice_record *recs, size_t start,
+			    size_t j)
+{
+	const struct sluice_record *c = &recs[j];
+	if (!c->value)
+		return -1;
+	for (size_t k = j; k-- > start;) {
+		if (!IS(&recs[k], STATE_KEY_EPOCH))
+			continue;
+		const struct sluice_header *h =
+			state_header(&recs[k], STATE_HDR_EPOCH);
+		if (h && h->value && h->value_len == c->value_len &&
+		    !memcmp(h->value, c->value, c->value_len))
+			return (long)k;
+	}
+	return -1;
+}
+
 static char *header_text(const struct sluice_header *h)
 {
 	return h && h->value ? memdup0(h->value, h->value_len) : NULL;
@@ -336,12 +356,18 @@ int state_replay(const struct sluice_record *recs, size_t n, int truncated,
 		return -1;
 	}
 	size_t start = snap < 0 ? 0 : (size_t)snap;
-	/* The marker the state is restored to: the last position record,
-	 * or the snapshot's begin, which stands for the marker it follows. */
+	/* The marker the state is restored to: the last position record or
+	 * confirmed epoch marker, or the snapshot's begin, which stands for
+	 * the marker it follows. */
 	long marker = snap;
-	for (size_t i = start; i < n; i++)
-		if (IS(&recs[i], STATE_KEY_POSITION))
-			marker = (long)i;
+	for (size_t i = start; i < n; i++) {
+		long at = IS(&recs[i], STATE_KEY_POSITION) ? (long)i
+			  : IS(&recs[i], STATE_KEY_CONFIRM)
+				  ? confirmed_epoch(recs, start, i)
+				  : -1;
+		if (at > marker)
+			marker = at;
+	}
 	if (marker >= 0) {
 		const struct sluice_record *m = &recs[marker];
 		info->position = m == &recs[start] && snap >= 0

@@ -14,6 +14,12 @@
  *                             {"topic": {"partition": next_offset}} of the
  *                             inputs the state reflects; every record
  *                             before it (outputs too) was acknowledged
+ *   "\0sluice.epoch"          a position marker written without waiting:
+ *                             value as a position marker's; header
+ *                             sluice.state.epoch: its id. It counts only
+ *                             once a later
+ *   "\0sluice.confirm"        value: that id, says every record before
+ *                             the epoch marker was acknowledged
  *   "\0sluice.snapshot.begin" value: snapshot id; header
  *                             sluice.state.position: the marker it follows
  *   every live entry          (prev = its own value)
@@ -34,6 +40,9 @@
 #define STATE_KEY_POSITION "\0sluice.position"
 #define STATE_KEY_SNAP_BEGIN "\0sluice.snapshot.begin"
 #define STATE_KEY_SNAP_END "\0sluice.snapshot.end"
+#define STATE_KEY_EPOCH "\0sluice.epoch"
+#define STATE_KEY_CONFIRM "\0sluice.confirm"
+#define STATE_HDR_EPOCH "sluice.state.epoch"
 #define STATE_HDR_PREV "sluice.state.prev"
 #define STATE_HDR_PREV_ABSENT "sluice.state.prev.absent"
 #define STATE_HDR_POSITION "sluice.state.position"
@@ -110,12 +119,13 @@ struct state_replay_info {
 void state_replay_info_free(struct state_replay_info *info);
 
 /*
- * Rebuilds the store as of the last position marker from changelog
- * records in log order (key, value, headers; offsets unused). Starts at
- * the begin of the latest complete snapshot, else at the first record;
- * `truncated` says the log's first records are gone (its low watermark is
- * above 0), which without a complete snapshot is an error. `out` must be
- * empty; it is filled without its byte limit. Returns 0, or -1 with err
+ * Rebuilds the store as of the last position marker (or the confirmed
+ * epoch marker latest in the log) from changelog records in log order (key,
+ * value, headers; offsets unused). Starts at the begin of the latest complete
+ * snapshot, else at the first record; `truncated` says the log's first records
+ * are gone (its low watermark is above 0), which without a complete snapshot is
+ * an error. `out` must be empty; it is filled without its byte limit. Returns
+ * 0, or -1 with err
  * ("<what> was truncated before a complete snapshot", or a bad record).
  */
 int state_replay(const struct sluice_record *recs, size_t n, int truncated,

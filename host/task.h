@@ -93,6 +93,10 @@ struct sluice_task {
 	int staging_open;   /* emit allowed (inside a callback) */
 
 	struct tracker_set trackers;
+	/* A window of trackers whose records are the host's own (a
+	 * stateful task's changelog and tick outputs): acknowledged like
+	 * the others but not counted as out again. -1: none. */
+	long quiet_window;
 
 	int flush_requested; /* sink: request_flush() was called */
 

@@ -32,7 +32,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		return;
 	}
 	const char *dlq = t->conn->cfg->errors.dlq_topic;
-	if (m->_private != OPAQUE_UNTRACKED) {
+	if (m->_private != OPAQUE_UNTRACKED && t->quiet_window >= 0 &&
+	    tracker_ref_window(m->_private) == (size_t)t->quiet_window) {
+		tracker_ack(&t->trackers, m->_private);
+	} else if (m->_private != OPAQUE_UNTRACKED) {
 		tracker_ack(&t->trackers, m->_private);
 		if (dlq && !strcmp(rd_kafka_topic_name(m->rkt), dlq))
 			atomic_fetch_add(&t->counters.deadlettered, 1);
@@ -112,13 +115,23 @@ int task_produce_staged(struct sluice_task *t, const int *out_partitions,
 	return rc;
 }
 
+void *task_quiet_ref(struct sluice_task *t)
+{
+	if (t->quiet_window < 0)
+		return OPAQUE_UNTRACKED;
+	size_t w = (size_t)t->quiet_window;
+	struct tracker_set *s = &t->trackers;
+	uint64_t seq = tracker_push(s, w, (int64_t)s->v[w].next_seq, NULL, 1);
+	return tracker_ref(w, seq);
+}
+
 int task_produce_untracked(struct sluice_task *t)
 {
 	int rc = 0;
 	for (size_t i = 0; i < t->staged_n && !rc; i++) {
 		rc = task_produce(t,
 				  t->conn->output_topics[t->staged[i].output],
-				  &t->staged[i], OPAQUE_UNTRACKED);
+				  &t->staged[i], task_quiet_ref(t));
 		if (!rc)
 			task_count_untracked(t, t->staged[i].output);
 	}
@@ -588,6 +601,13 @@ int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs)
 			offs->elems[i].topic, offs->elems[i].partition,
 			(long long)offs->elems[i].offset);
 	return 0;
+}
+
+void task_commit_async(struct sluice_task *t,
+		       const rd_kafka_topic_partition_list_t *offs)
+{
+	if (offs->cnt)
+		rd_kafka_commit(t->consumer, offs, 1);
 }
 
 rd_kafka_topic_partition_list_t *task_own_partitions(struct sluice_task *t)

@@ -74,8 +74,14 @@ void task_origin_stamp(struct sluice_task *t, struct staged_record *r,
 int task_produce_staged(struct sluice_task *t, const int *out_partitions,
 			const struct sluice_record *in, size_t idx, void *ref);
 
+/* The opaque for a record tied to no input: OPAQUE_UNTRACKED, or, when
+ * the task has a quiet window (task.h), a new entry of it (its mark is
+ * its sequence number). */
+void *task_quiet_ref(struct sluice_task *t);
+
 /* Produces the staged records of a tick, tied to no input, counted as out
- * (task_count_untracked). Clears the staging. 0, or -1. */
+ * (task_count_untracked), with task_quiet_ref. Clears the staging. 0, or
+ * -1. */
 int task_produce_untracked(struct sluice_task *t);
 
 /* Counts a record emitted outside any input (a tick's summaries, a
@@ -110,6 +116,10 @@ void task_apply_assignment(struct sluice_task *t, rd_kafka_resp_err_t err,
 
 /* Commits synchronously; logs and returns -1 on failure. */
 int task_commit(struct sluice_task *t, rd_kafka_topic_partition_list_t *offs);
+/* Commits without waiting, for offsets only shown (a stateful task's
+ * lag: its markers are what counts); a failure is not reported. */
+void task_commit_async(struct sluice_task *t,
+		       const rd_kafka_topic_partition_list_t *offs);
 
 /* Closes the consumer, leaving the group, once the task made its final
  * commit. When stopping, it first waits (up to shutdown.timeout) for every

@@ -40,6 +40,8 @@
 #include "worker.h"
 
 #define INFLIGHT_MAX 100000
+/* Epoch markers waiting for their confirm; one more barrier waits. */
+#define EPOCHS_MAX 8
 #define HEADERS_MAX 256
 #define RESTORE_TIMEOUT_MS 120000
 #define KEY(k) k, sizeof(k) - 1
@@ -58,6 +60,20 @@ struct task_kv {
 	/* The origin stamps processed (origin.h): saved with pos. */
 	struct origin_marks marks;
 	uint64_t replayed; /* inputs dropped as processed before */
+	/* The host's own records (changelog, tick outputs): this tracker
+	 * window, t->quiet_window. */
+	size_t own;
+	/* Epoch markers written and not yet confirmed, oldest first: the
+	 * input positions each stands for, and the mark of its record in
+	 * the own window. */
+	struct epoch {
+		char id[48];
+		rd_kafka_topic_partition_list_t *pos;
+		int64_t own_mark;
+	} epochs[EPOCHS_MAX];
+	size_t epochs_n;
+	uint64_t epoch_n; /* ids: "<open time ms>.<n>" */
+	int64_t opened_ms;
 	int changed; /* input processed or store written since the marker */
 	int64_t since_snapshot; /* changelog bytes since the last snapshot */
 	int64_t snapshot_size;	/* bytes of the last snapshot (or restore) */
@@ -251,7 +267,7 @@ static int ensure_topic(struct sluice_task *t, char *err, size_t errlen)
 struct rrec {
 	char *key, *value; /* value NULL: tombstone */
 	size_t key_len, value_len;
-	struct sluice_header h[3];
+	struct sluice_header h[4];
 	size_t hn;
 };
 
@@ -304,10 +320,10 @@ static void rlog_add(struct rlog *l, const rd_kafka_message_t *m)
 			   .value_len = m->payload ? m->len : 0};
 	rd_kafka_headers_t *hs;
 	if (!rd_kafka_message_headers(m, &hs)) {
-		static const char *const keep[] = {STATE_HDR_PREV,
-						   STATE_HDR_PREV_ABSENT,
-						   STATE_HDR_POSITION};
-		for (size_t i = 0; i < 3; i++) {
+		static const char *const keep[] = {
+			STATE_HDR_PREV, STATE_HDR_PREV_ABSENT,
+			STATE_HDR_POSITION, STATE_HDR_EPOCH};
+		for (size_t i = 0; i < 4; i++) {
 			const void *v;
 			size_t len;
 			if (rd_kafka_header_get_last(hs, keep[i], &v, &len))
@@ -455,6 +471,10 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 	kv->pos = rd_kafka_topic_partition_list_new(8);
 	kv->committed = rd_kafka_topic_partition_list_new(8);
 	origin_marks_init(&kv->marks);
+	/* No topic is called "": the window is the host's own. */
+	kv->own = tracker_get(&t->trackers, "", -1);
+	t->quiet_window = (long)kv->own;
+	kv->opened_ms = worker_now_ms();
 	if (ensure_topic(t, err, errlen))
 		return -1;
 
@@ -530,6 +550,8 @@ void task_state_free(struct sluice_task *t)
 	kv_map_free(&kv->dirty);
 	kv_map_free(&kv->journal);
 	origin_marks_free(&kv->marks);
+	for (size_t i = 0; i < kv->epochs_n; i++)
+		rd_kafka_topic_partition_list_destroy(kv->epochs[i].pos);
 	if (kv->pos)
 		rd_kafka_topic_partition_list_destroy(kv->pos);
 	if (kv->committed)
@@ -623,11 +645,12 @@ int task_state_foreach(struct sluice_task *t,
 /* ---- the changelog ---- */
 
 /* Appends one record to the task's changelog partition. prev: the value
- * as of the last marker; prev_state 1 present, 0 absent, -1 no header. */
+ * as of the last marker; prev_state 1 present, 0 absent, -1 no header;
+ * tag: a header of the host's records (with tag_value), or NULL. */
 static int changelog_append(struct sluice_task *t, const void *key,
 			    size_t key_len, const void *value, size_t value_len,
 			    const void *prev, size_t prev_len, int prev_state,
-			    const char *position)
+			    const char *tag, const char *tag_value)
 {
 	struct task_kv *kv = t->kv;
 	struct staged_record r = {
@@ -638,7 +661,7 @@ static int changelog_append(struct sluice_task *t, const void *key,
 		.value_len = value ? value_len : 0,
 		.borrowed = 1,
 	};
-	if (prev_state >= 0 || position) {
+	if (prev_state >= 0 || tag) {
 		r.headers = rd_kafka_headers_new(2);
 		if (prev_state > 0)
 			rd_kafka_header_add(r.headers, STATE_HDR_PREV, -1,
@@ -647,11 +670,10 @@ static int changelog_append(struct sluice_task *t, const void *key,
 		else if (prev_state == 0)
 			rd_kafka_header_add(r.headers, STATE_HDR_PREV_ABSENT,
 					    -1, "1", 1);
-		if (position)
-			rd_kafka_header_add(r.headers, STATE_HDR_POSITION, -1,
-					    position, -1);
+		if (tag)
+			rd_kafka_header_add(r.headers, tag, -1, tag_value, -1);
 	}
-	if (task_produce(t, kv->topic, &r, OPAQUE_UNTRACKED)) {
+	if (task_produce(t, kv->topic, &r, task_quiet_ref(t))) {
 		if (r.headers)
 			rd_kafka_headers_destroy(r.headers);
 		return -1;
@@ -672,7 +694,7 @@ static int roll_one(void *p, const struct kv_slot *s)
 	const void *v = state_store_get(&kv->store, s->key, s->key_len, &n);
 	kv->since_snapshot += (int64_t)(s->key_len + 2 * n);
 	if (changelog_append(c->t, s->key, s->key_len, v, n, v, n, v ? 1 : 0,
-			     NULL))
+			     NULL, NULL))
 		return c->rc = -1;
 	return 0;
 }
@@ -698,7 +720,7 @@ static int roll_back_in_log(struct sluice_task *t,
 			     : positions_json(t->kv->committed, &t->kv->marks);
 	const char *pos = info->position ? info->position : json;
 	int rc = changelog_append(t, KEY(STATE_KEY_POSITION), pos, strlen(pos),
-				  NULL, 0, -1, NULL);
+				  NULL, 0, -1, NULL, NULL);
 	free(json);
 	return rc;
 }
@@ -782,7 +804,7 @@ static int snap_one(void *p, const struct kv_slot *s)
 {
 	struct snap_ctx *c = p;
 	if (changelog_append(c->t, s->key, s->key_len, s->value, s->value_len,
-			     s->value, s->value_len, 1, NULL))
+			     s->value, s->value_len, 1, NULL, NULL))
 		return c->rc = -1;
 	return 0;
 }
@@ -796,12 +818,12 @@ static int write_snapshot(struct sluice_task *t, const char *position)
 	snprintf(id, sizeof(id), "%lld-%llu", (long long)time(NULL),
 		 (unsigned long long)++kv->snapshots);
 	if (changelog_append(t, KEY(STATE_KEY_SNAP_BEGIN), id, strlen(id), NULL,
-			     0, -1, position))
+			     0, -1, STATE_HDR_POSITION, position))
 		return -1;
 	struct snap_ctx c = {t, 0};
 	kv_map_foreach(&kv->store.map, snap_one, &c);
 	if (c.rc || changelog_append(t, KEY(STATE_KEY_SNAP_END), id, strlen(id),
-				     NULL, 0, -1, NULL))
+				     NULL, 0, -1, NULL, NULL))
 		return -1;
 	log_msg(SLUICE_LOG_DEBUG, t->who,
 		"state: snapshot %s of %zu keys (%zu bytes) after %lld "
@@ -829,7 +851,7 @@ static int dirty_one(void *p, const struct kv_slot *d)
 		return 0; /* back to where the epoch began */
 	kv->since_snapshot += (int64_t)(d->key_len + n + d->value_len);
 	if (changelog_append(c->t, d->key, d->key_len, now, n, d->value,
-			     d->value_len, d->present, NULL))
+			     d->value_len, d->present, NULL, NULL))
 		return c->rc = -1;
 	return 0;
 }
@@ -844,10 +866,45 @@ static int write_dirty(struct sluice_task *t)
 	return c.rc;
 }
 
-/* The commit barrier: the epoch's changelog written, everything produced
- * so far acknowledged, then the marker, then the same offsets to the
- * group; a new epoch begins. 0, or -1 (no marker written; the task
- * failed if Kafka refused a record). */
+/* The assigned inputs with a known position, for the group. */
+static rd_kafka_topic_partition_list_t *
+known_positions(const rd_kafka_topic_partition_list_t *pos)
+{
+	rd_kafka_topic_partition_list_t *c =
+		rd_kafka_topic_partition_list_new(pos->cnt);
+	for (int i = 0; i < pos->cnt; i++)
+		if (pos->elems[i].offset >= 0)
+			rd_kafka_topic_partition_list_add(
+				c, pos->elems[i].topic, pos->elems[i].partition)
+				->offset = pos->elems[i].offset;
+	return c;
+}
+
+static void epochs_clear(struct task_kv *kv)
+{
+	for (size_t i = 0; i < kv->epochs_n; i++)
+		rd_kafka_topic_partition_list_destroy(kv->epochs[i].pos);
+	kv->epochs_n = 0;
+}
+
+/* Never more snapshot than changelog: a store larger than
+ * state.snapshot.bytes is written again only once as much changelog
+ * followed its last snapshot, so snapshots at most double what the task
+ * writes, and a restore reads at most twice the store. */
+static int snapshot_due(const struct sluice_task *t)
+{
+	int64_t due = t->conn->cfg->state.snapshot_bytes;
+	if (t->kv->snapshot_size > due)
+		due = t->kv->snapshot_size;
+	return t->kv->since_snapshot > due;
+}
+
+/* The waiting barrier: the epoch's changelog written, everything
+ * produced so far acknowledged, then a position marker, then the same
+ * offsets to the group; a new epoch begins, and a snapshot when due. For
+ * the end of a run and for snapshots (which must follow a marker that
+ * counts). 0, or -1 (no marker written; the task failed if Kafka refused
+ * a record). */
 static int checkpoint(struct sluice_task *t)
 {
 	struct task_kv *kv = t->kv;
@@ -855,40 +912,95 @@ static int checkpoint(struct sluice_task *t)
 		return -1;
 	char *json = positions_json(kv->pos, &kv->marks);
 	if (changelog_append(t, KEY(STATE_KEY_POSITION), json, strlen(json),
-			     NULL, 0, -1, NULL) ||
+			     NULL, 0, -1, NULL, NULL) ||
 	    wait_acked(t)) {
 		free(json);
 		return -1;
 	}
-	rd_kafka_topic_partition_list_t *c =
-		rd_kafka_topic_partition_list_new(kv->pos->cnt);
-	for (int i = 0; i < kv->pos->cnt; i++)
-		if (kv->pos->elems[i].offset >= 0)
-			rd_kafka_topic_partition_list_add(
-				c, kv->pos->elems[i].topic,
-				kv->pos->elems[i].partition)
-				->offset = kv->pos->elems[i].offset;
+	rd_kafka_topic_partition_list_t *c = known_positions(kv->pos);
 	/* The marker is what counts; the group's offsets show the lag. */
 	task_commit(t, c);
 	rd_kafka_topic_partition_list_destroy(kv->committed);
 	kv->committed = c;
+	epochs_clear(kv); /* this marker is later than theirs */
 	kv_map_clear(&kv->dirty);
 	kv->changed = 0;
 	kv->markers++;
 	log_msg(SLUICE_LOG_DEBUG, t->who, "state: marker %s", json);
-	int rc = 0;
-	/* Never more snapshot than changelog: a store larger than
-	 * state.snapshot.bytes is written again only once as much
-	 * changelog followed its last snapshot, so snapshots at most double
-	 * what the task writes, and a restore reads at most twice the
-	 * store. */
-	int64_t due = t->conn->cfg->state.snapshot_bytes;
-	if (kv->snapshot_size > due)
-		due = kv->snapshot_size;
-	if (kv->since_snapshot > due)
-		rc = write_snapshot(t, json);
+	int rc = snapshot_due(t) ? write_snapshot(t, json) : 0;
 	free(json);
 	return rc;
+}
+
+/* The barrier without the wait: the epoch's changelog, then an epoch
+ * marker with the positions, and input goes on at once. The marker
+ * counts once confirm_epochs saw everything before it acknowledged. A
+ * snapshot due, or EPOCHS_MAX markers waiting, take the waiting barrier
+ * instead. 0, or -1 (the task must stop). */
+static int mark_epoch(struct sluice_task *t)
+{
+	struct task_kv *kv = t->kv;
+	if (kv->epochs_n == EPOCHS_MAX || snapshot_due(t))
+		return checkpoint(t) && atomic_load(&t->state_) != TASK_RUNNING
+			       ? -1
+			       : 0;
+	if (write_dirty(t))
+		return -1;
+	struct epoch *e = &kv->epochs[kv->epochs_n];
+	snprintf(e->id, sizeof(e->id), "%lld.%llu", (long long)kv->opened_ms,
+		 (unsigned long long)++kv->epoch_n);
+	char *json = positions_json(kv->pos, &kv->marks);
+	int rc = changelog_append(t, KEY(STATE_KEY_EPOCH), json, strlen(json),
+				  NULL, 0, -1, STATE_HDR_EPOCH, e->id);
+	free(json);
+	if (rc)
+		return -1;
+	e->own_mark = (int64_t)t->trackers.v[kv->own].next_seq - 1;
+	e->pos = known_positions(kv->pos);
+	kv->epochs_n++;
+	kv_map_clear(&kv->dirty);
+	kv->changed = 0;
+	kv->markers++;
+	return 0;
+}
+
+/* Everything produced before the epoch marker is acknowledged: its
+ * changelog and the host's other records, and the outputs of every
+ * input before its positions. */
+static int epoch_acked(struct sluice_task *t, const struct epoch *e)
+{
+	if (!tracker_acked_below(&t->trackers, t->kv->own, e->own_mark + 1))
+		return 0;
+	for (int i = 0; i < e->pos->cnt; i++) {
+		const rd_kafka_topic_partition_t *p = &e->pos->elems[i];
+		long w = tracker_find(&t->trackers, p->topic, p->partition);
+		if (w >= 0 &&
+		    !tracker_acked_below(&t->trackers, (size_t)w, p->offset))
+			return 0;
+	}
+	return 1;
+}
+
+/* The oldest epoch markers whose records are all acknowledged get their
+ * confirm record, and their offsets go to the group. 0, or -1. */
+static int confirm_epochs(struct sluice_task *t)
+{
+	struct task_kv *kv = t->kv;
+	while (kv->epochs_n && epoch_acked(t, &kv->epochs[0])) {
+		struct epoch *e = &kv->epochs[0];
+		if (changelog_append(t, KEY(STATE_KEY_CONFIRM), e->id,
+				     strlen(e->id), NULL, 0, -1, NULL, NULL))
+			return -1;
+		task_commit_async(t, e->pos);
+		log_msg(SLUICE_LOG_DEBUG, t->who,
+			"state: epoch %s confirmed, %zu more waiting", e->id,
+			kv->epochs_n - 1);
+		rd_kafka_topic_partition_list_destroy(kv->committed);
+		kv->committed = e->pos;
+		memmove(kv->epochs, kv->epochs + 1,
+			--kv->epochs_n * sizeof(*kv->epochs));
+	}
+	return 0;
 }
 
 /* ---- input partitions by number ---- */
@@ -1077,7 +1189,9 @@ void *task_state_main(void *arg)
 	const struct sluice_plugin *p = t->conn->plugin;
 	int64_t interval = t->conn->cfg->state.commit_interval_ms;
 	int64_t next_marker = worker_now_ms() + interval;
+	int64_t next_lag = next_marker;
 	int64_t next_tick = worker_now_ms() + 1000;
+	int64_t next_confirm = 0;
 	int finished = 0, failed = 0;
 	int since_marker = 0; /* inputs read since the last marker */
 	kv->out_partitions = task_output_partitions(t);
@@ -1112,12 +1226,19 @@ void *task_state_main(void *arg)
 		int64_t now = worker_now_ms();
 		int bound = t->conn->cfg->state.commit_records;
 		if (now >= next_marker || (bound && since_marker >= bound)) {
-			if (kv->changed && checkpoint(t) &&
-			    atomic_load(&t->state_) != TASK_RUNNING)
+			if (kv->changed && mark_epoch(t))
 				break;
-			task_update_lag(t);
 			next_marker = worker_now_ms() + interval;
 			since_marker = 0;
+		}
+		if (kv->epochs_n && now >= next_confirm) {
+			if (confirm_epochs(t))
+				break;
+			next_confirm = now + 5;
+		}
+		if (now >= next_lag) {
+			task_update_lag(t);
+			next_lag = now + interval;
 		}
 		if (p->tick && now >= next_tick) {
 			next_tick = now + 1000;
@@ -1126,7 +1247,7 @@ void *task_state_main(void *arg)
 		}
 		if (!atomic_load(&t->trigger_done) &&
 		    t->trackers.pending_total == 0 && trigger_consumed_all(t)) {
-			if (!kv->changed || !checkpoint(t))
+			if (!(kv->changed || kv->epochs_n) || !checkpoint(t))
 				atomic_store(&t->trigger_done,
 					     trigger_committed_all(
 						     t, state_committed));
@@ -1140,7 +1261,8 @@ void *task_state_main(void *arg)
 		run_tick(t);
 	/* The final marker: only from a task that did not fail, whose
 	 * store matches its positions. */
-	if (atomic_load(&t->state_) == TASK_RUNNING && kv->changed)
+	if (atomic_load(&t->state_) == TASK_RUNNING &&
+	    (kv->changed || kv->epochs_n))
 		checkpoint(t);
 	task_leave_group(t);
 	/* What the last tick emitted (a plugin's coalesced rows) is out

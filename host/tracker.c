@@ -144,6 +144,17 @@ void *tracker_ref(size_t idx, uint64_t seq)
 				   (seq & SEQ_MASK));
 }
 
+int tracker_acked_below(const struct tracker_set *s, size_t idx, int64_t mark)
+{
+	const struct tracker *t = &s->v[idx];
+	return !t->count || t->ring[t->head].mark >= mark;
+}
+
+size_t tracker_ref_window(const void *ref)
+{
+	return (size_t)((uint64_t)(uintptr_t)ref >> SEQ_BITS);
+}
+
 void tracker_ack(struct tracker_set *s, void *ref)
 {
 	uint64_t r = (uint64_t)(uintptr_t)ref;

@@ -68,6 +68,11 @@ uint64_t tracker_push(struct tracker_set *s, size_t idx, int64_t mark,
 void tracker_add_pending(struct tracker_set *s, size_t idx, uint32_t n);
 /* The opaque to give to a record produced for entry `seq` of `idx`. */
 void *tracker_ref(size_t idx, uint64_t seq);
+/* 1 when every entry of window idx marked below `mark` is acknowledged
+ * (marks rise along a window). */
+int tracker_acked_below(const struct tracker_set *s, size_t idx, int64_t mark);
+/* The window a reference belongs to. */
+size_t tracker_ref_window(const void *ref);
 /* One record of `ref` was acknowledged. */
 void tracker_ack(struct tracker_set *s, void *ref);
 /* Drops a window (its partition was revoked); its index may be reused. */

@@ -203,6 +203,19 @@ static void snap_end(struct log *l, const char *id)
 	host_rec(l, K(STATE_KEY_SNAP_END), id, NULL);
 }
 
+static void epoch(struct log *l, const char *id, const char *json)
+{
+	host_rec(l, K(STATE_KEY_EPOCH), json, NULL);
+	struct sluice_record *r = &l->r[l->n - 1];
+	l->h[l->n - 1][r->header_count++] =
+		(struct sluice_header){STATE_HDR_EPOCH, id, strlen(id)};
+}
+
+static void confirm(struct log *l, const char *id)
+{
+	host_rec(l, K(STATE_KEY_CONFIRM), id, NULL);
+}
+
 static struct state_store st;
 static struct state_replay_info info;
 
@@ -310,6 +323,57 @@ START_TEST(replay_after_written_back_tail)
 	ck_assert_str_eq(info.position, "{\"in\":{\"0\":1}}");
 	ck_assert_uint_eq(state_store_count(&st), 1);
 	ck_assert_str_eq(get(&st, "a"), "1");
+	done();
+}
+END_TEST
+
+/* Epoch markers count once confirmed, at their own place in the log:
+ * what follows them, confirm or not, rolls back. */
+START_TEST(replay_epochs)
+{
+	struct log l = {0};
+	rec(&l, "a", "1", ABSENT);
+	marker(&l, "{\"in\":{\"0\":1}}");
+	rec(&l, "a", "2", "1");
+	rec(&l, "b", "1", ABSENT);
+	epoch(&l, "7.1", "{\"in\":{\"0\":3}}");
+	rec(&l, "a", "3", "2");
+	epoch(&l, "7.2", "{\"in\":{\"0\":4}}");
+	rec(&l, "b", "2", "1");
+	/* Nothing confirmed: the position marker. */
+	replay_ok(&l, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":1}}");
+	ck_assert_str_eq(get(&st, "a"), "1");
+	ck_assert_ptr_null(get(&st, "b"));
+	ck_assert_uint_eq(info.after_marker, 2);
+	done();
+	confirm(&l, "7.1");
+	replay_ok(&l, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":3}}");
+	ck_assert_str_eq(get(&st, "a"), "2");
+	ck_assert_str_eq(get(&st, "b"), "1");
+	ck_assert_uint_eq(info.after_marker, 2);
+	done();
+	rec(&l, "c", "1", ABSENT);
+	confirm(&l, "7.2");
+	confirm(&l, "7.9"); /* names no epoch marker: nothing */
+	replay_ok(&l, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":4}}");
+	ck_assert_uint_eq(state_store_count(&st), 2);
+	ck_assert_str_eq(get(&st, "a"), "3");
+	ck_assert_str_eq(get(&st, "b"), "1");
+	ck_assert_ptr_null(get(&st, "c"));
+	ck_assert_uint_eq(info.after_marker, 2);
+	ck_assert_ptr_nonnull(kv_map_find(&info.rolled, "b", 1));
+	ck_assert_ptr_nonnull(kv_map_find(&info.rolled, "c", 1));
+	done();
+	/* A later position marker wins over an earlier confirmed epoch. */
+	marker(&l, "{\"in\":{\"0\":5}}");
+	replay_ok(&l, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":5}}");
+	ck_assert_str_eq(get(&st, "c"), "1");
+	ck_assert_str_eq(get(&st, "b"), "2");
+	ck_assert_uint_eq(info.after_marker, 0);
 	done();
 }
 END_TEST
@@ -473,6 +537,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, replay_marker_then_partial_epoch);
 	tcase_add_test(tc, replay_after_written_back_tail);
 	tcase_add_test(tc, replay_last_marker_wins);
+	tcase_add_test(tc, replay_epochs);
 	tcase_add_test(tc, replay_deletes);
 	tcase_add_test(tc, replay_snapshot);
 	tcase_add_test(tc, replay_snapshot_is_marker);
