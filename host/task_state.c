@@ -63,13 +63,14 @@ struct task_kv {
 	/* The host's own records (changelog, tick outputs): this tracker
 	 * window, t->quiet_window. */
 	size_t own;
-	/* Epoch markers written and not yet confirmed, oldest first: the
-	 * input positions each stands for, and the mark of its record in
-	 * the own window. */
+	/* Epoch markers written whose confirm is not yet acknowledged,
+	 * oldest first: the input positions each stands for, and the marks
+	 * of its record and of its confirm (-1: none yet) in the own
+	 * window. */
 	struct epoch {
 		char id[48];
 		rd_kafka_topic_partition_list_t *pos;
-		int64_t own_mark;
+		int64_t own_mark, confirm_mark;
 	} epochs[EPOCHS_MAX];
 	size_t epochs_n;
 	uint64_t epoch_n; /* ids: "<open time ms>.<n>" */
@@ -956,6 +957,7 @@ static int mark_epoch(struct sluice_task *t)
 	if (rc)
 		return -1;
 	e->own_mark = (int64_t)t->trackers.v[kv->own].next_seq - 1;
+	e->confirm_mark = -1;
 	e->pos = known_positions(kv->pos);
 	kv->epochs_n++;
 	kv_map_clear(&kv->dirty);
@@ -981,16 +983,28 @@ static int epoch_acked(struct sluice_task *t, const struct epoch *e)
 	return 1;
 }
 
-/* The oldest epoch markers whose records are all acknowledged get their
- * confirm record, and their offsets go to the group. 0, or -1. */
+/* The epoch markers whose records are all acknowledged get their
+ * confirm record, in order; once a confirm is acknowledged its offsets
+ * go to the group (never before: a restore that finds no confirmed
+ * marker for a partition starts at the group's offset). 0, or -1. */
 static int confirm_epochs(struct sluice_task *t)
 {
 	struct task_kv *kv = t->kv;
-	while (kv->epochs_n && epoch_acked(t, &kv->epochs[0])) {
-		struct epoch *e = &kv->epochs[0];
+	for (size_t i = 0; i < kv->epochs_n; i++) {
+		struct epoch *e = &kv->epochs[i];
+		if (e->confirm_mark >= 0)
+			continue;
+		if (!epoch_acked(t, e))
+			break;
 		if (changelog_append(t, KEY(STATE_KEY_CONFIRM), e->id,
 				     strlen(e->id), NULL, 0, -1, NULL, NULL))
 			return -1;
+		e->confirm_mark = (int64_t)t->trackers.v[kv->own].next_seq - 1;
+	}
+	while (kv->epochs_n && kv->epochs[0].confirm_mark >= 0 &&
+	       tracker_acked_below(&t->trackers, kv->own,
+				   kv->epochs[0].confirm_mark + 1)) {
+		struct epoch *e = &kv->epochs[0];
 		task_commit_async(t, e->pos);
 		log_msg(SLUICE_LOG_DEBUG, t->who,
 			"state: epoch %s confirmed, %zu more waiting", e->id,
