@@ -3,18 +3,20 @@
  * record layout in state.h).
  *
  * Why the store and the input position can never disagree after a crash:
- * every state.commit.interval the task stops, appends every key it
- * changed in this epoch to its changelog partition (the latest value,
- * and the value as of the last position marker as `prev`), waits until
- * every record it produced (outputs, dead letters, changelog) is
- * acknowledged, appends a marker with the next input offsets, commits
- * the same offsets to the group, and starts a new epoch. The restore
- * rebuilds the state as of the last marker (records after it roll back to
- * their `prev`) and the inputs resume at the marker's offsets: inputs
- * before them are in the state and their outputs are in Kafka; inputs
- * after them are in neither (their outputs may be there already, and are
- * produced again; a stateful task downstream drops them by their origin
- * stamps, origin.h).
+ * every state.commit.interval (or commit.records inputs) the task
+ * appends every key it changed in this epoch to its changelog partition
+ * (the latest value, and the value as of the last marker as `prev`),
+ * then an epoch marker with the next input offsets, and a new epoch
+ * begins at once. Once every record produced before the marker (outputs,
+ * dead letters, changelog) is acknowledged, a confirm record follows it
+ * and, once that is acknowledged, the same offsets go to the group.
+ * Snapshots and the end of a run take the waiting barrier instead
+ * (checkpoint). The restore rebuilds the state as of the last confirmed
+ * marker (records after it roll back to their `prev`) and the inputs
+ * resume at the marker's offsets: inputs before them are in the state and
+ * their outputs are in Kafka; inputs after them are in neither (their
+ * outputs may be there already, and are produced again; a stateful task
+ * downstream drops them by their origin stamps, origin.h).
  *
  * A plugin's writes during a callback are kept in a journal: they count
  * for the epoch only when the callback returns OK, and are undone when it
