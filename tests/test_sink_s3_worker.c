@@ -332,6 +332,11 @@ static void spawn(void)
 static int stop(int sig, int timeout_ms)
 {
 	ck_assert_int_gt(worker, 0);
+	/* A SIGTERM before the worker set its handlers up would end it
+	 * outright (128 + 15): a graceful stop waits until it runs (the
+	 * last restart of a kill test may find everything committed). */
+	if (sig == SIGTERM)
+		rt_wait_log(logpath, "worker running", 1, 60000);
 	kill(worker, sig);
 	int64_t deadline = now_ms() + timeout_ms;
 	int st;
