@@ -26,11 +26,12 @@
 # pipeline falls behind, latency grows with the backlog and shows it.
 #
 # Intervals that bound latency (host defaults, none changed here):
-# producers linger.ms 5 (four produce hops: faker, bronze, silver, gold);
-# stateful connectors (silver, gold) stop taking input every
-# state.commit.interval (1 s) until everything they produced is
-# acknowledged and a marker is written; offsets.flush.interval 1 s (not
-# on the data path). MEDALLION_KAFKA adds lines to the worker's `kafka:`
+# producers linger.ms 20 (four produce hops: faker, bronze, silver,
+# gold); consumers fetch.wait.max.ms 25 (three consume hops; the
+# embedded broker answers a fetch only when that wait ends); gold's
+# emit.interval 100 ms; the stateful connectors' barriers (silver, gold)
+# no longer stop input; offsets.flush.interval 1 s (not on the data
+# path). MEDALLION_KAFKA adds lines to the worker's `kafka:`
 # map, LATENCY_STATE to each stateful connector file (e.g.
 # "state: {commit.interval: 5s}"). The worker and the broker are this
 # script's children, killed by PID; loopback only; the temp dir removed.
