@@ -229,6 +229,12 @@ static int subscribe_inputs(struct sluice_task *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Each hop of a pipeline waits up to this when a broker answers a fetch
+ * only at its end (librdkafka's mock cluster does): librdkafka's 500 ms
+ * made the medallion's latency ~1 s at 5,000 events/s. An idle consumer
+ * asks 40 times a second. */
+#define FETCH_WAIT_MAX_MS "25"
+
 int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 		      size_t errlen)
 {
@@ -254,14 +260,8 @@ int task_consumer_new(struct sluice_task *t, task_rebalance_fn *cb, char *err,
 				  fetch_bytes,
 				  "max.poll.interval.ms",
 				  poll_ms,
-				  /* Each hop of a pipeline waits up to this
-				   * when a broker answers a fetch only at
-				   * its end (librdkafka's mock cluster does):
-				   * 500 ms by default made the medallion's
-				   * latency ~1 s at 5,000 events/s. An idle
-				   * consumer asks 40 times a second. */
 				  "fetch.wait.max.ms",
-				  "25",
+				  FETCH_WAIT_MAX_MS,
 				  NULL};
 	const char *extra[] = {
 		"group.id", t->conn->group_id,		"enable.auto.commit",
