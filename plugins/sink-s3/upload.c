@@ -312,6 +312,11 @@ static int send_part(struct s3s_sink *s, struct s3s_batch *b)
 	j->data = j->dbuf.p;
 	j->held = (int64_t)(j->dbuf.mapped ? j->dbuf.cap : j->dbuf.len);
 	b->data = (struct s3s_buf){.big = 1};
+	/* The next part is sized at once, like a batch's first buffer: a
+	 * buffer grown line by line ends up to half again a part. */
+	size_t want = (size_t)s->cfg.part_size + 65536;
+	if (s->mem + j->held + (int64_t)want <= s->cfg.budget / 2)
+		s3s_buf_reserve(&b->data, want);
 	b->sent += j->len;
 	b->inflight++;
 	s3s_batch_recount(s, b);

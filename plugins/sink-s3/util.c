@@ -69,6 +69,10 @@ void s3s_buf_reserve(struct s3s_buf *b, size_t more)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap <= b->len + more)
 		cap = b->mapped ? cap + cap / 2 : cap * 2;
+	/* A big buffer's first size is the one asked for: doubling up to
+	 * it would map (and count) up to twice what it is to hold. */
+	if (b->big && !b->p && b->len + more + 1 >= MAP_MIN)
+		cap = b->len + more + 1;
 	if (b->big && cap >= MAP_MIN) {
 		cap = page_up(cap);
 		void *p;
