@@ -25,3 +25,12 @@ tests_test_expr_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common \
 tests_test_expr_CFLAGS = $(test_cflags)
 tests_test_expr_LDADD = plugins/common/libsluiceplugin.la $(CHECK_LIBS) \
 	$(JSONC_LIBS) -lm
+
+check_PROGRAMS += tests/test_jdoc
+TESTS += tests/test_jdoc
+UNIT_TESTS += tests/test_jdoc
+tests_test_jdoc_SOURCES = tests/test_jdoc.c
+tests_test_jdoc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common
+tests_test_jdoc_CFLAGS = $(test_cflags)
+tests_test_jdoc_LDADD = plugins/common/libsluiceplugin.la $(CHECK_LIBS) \
+	$(JSONC_LIBS) -lm
