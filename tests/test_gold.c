@@ -991,6 +991,52 @@ START_TEST(test_rejects)
 		 "\"Pen\", \"price\": 10000000000000, \"quantity\": "
 		 "1000000, \"category\": \"office\"}",
 		 "the product's totals would overflow"},
+		/* Lone surrogates: json-c made both U+FFFD, one product of
+		 * two names. */
+		{ITEMS_TOPIC,
+		 "{\"transaction_id\": \"x\", \"item_id\": \"i\", \"name\": "
+		 "\"P\\ud800n\", \"price\": 1, \"quantity\": 1, "
+		 "\"category\": \"office\"}",
+		 "the value is not one JSON object"},
+		{ITEMS_TOPIC,
+		 "{\"transaction_id\": \"x\", \"item_id\": \"i\", \"name\": "
+		 "\"P\\udc00n\", \"price\": 1, \"quantity\": 1, "
+		 "\"category\": \"office\"}",
+		 "the value is not one JSON object"},
+		/* An overlong form of '.', and a UTF-8 encoded surrogate. */
+		{ITEMS_TOPIC,
+		 "{\"transaction_id\": \"x\", \"item_id\": \"i\", \"name\": "
+		 "\"P\xc0\xaen\", \"price\": 1, \"quantity\": 1, "
+		 "\"category\": \"office\"}",
+		 "the value is not one JSON object"},
+		{ITEMS_TOPIC,
+		 "{\"transaction_id\": \"x\", \"item_id\": \"i\", \"name\": "
+		 "\"P\xed\xa0\x80n\", \"price\": 1, \"quantity\": 1, "
+		 "\"category\": \"office\"}",
+		 "the value is not one JSON object"},
+		/* Integers past 64 bits are refused, not clamped. */
+		{TX_TOPIC,
+		 "{\"transaction_id\": \"x\", \"amount\": 1, "
+		 "\"currency\": \"USD\", \"timestamp\": "
+		 "\"2026-01-01T00:00:00Z\", \"user_id\": "
+		 "9223372036854775808}",
+		 "'user_id' is missing or not an integer"},
+		{ITEMS_TOPIC,
+		 "{\"transaction_id\": \"x\", \"item_id\": \"i\", \"name\": "
+		 "\"Pen\", \"price\": 1, \"quantity\": "
+		 "-9223372036854775809, \"category\": \"office\"}",
+		 "'quantity' is missing or not an integer"},
+		/* The amount as written (json-c said 18446744073709551615). */
+		{TX_TOPIC,
+		 "{\"transaction_id\": \"x\", \"amount\": "
+		 "99999999999999999999, \"currency\": \"USD\", "
+		 "\"timestamp\": \"2026-01-01T00:00:00Z\", \"user_id\": 1}",
+		 "'amount' is 99999999999999999999: not an amount of at most "
+		 "10000000000000.00"},
+		{TX_TOPIC, "{\"transaction_id\": \"x\",}",
+		 "the value is not one JSON object"},
+		{TX_TOPIC, "{\"transaction_id\": \"x\"}\n]",
+		 "the value is not one JSON object"},
 	};
 	struct mock_state *kv = mock_host_store(m);
 
@@ -1012,6 +1058,55 @@ START_TEST(test_rejects)
 	ck_assert_int_eq(mock_host_tick(m, 1), SLUICE_OK);
 	ck_assert_int_eq(counter("input=\"any\",result=\"tombstone\""), 1);
 	ck_assert_int_eq(mock_host_misuse(m), 0);
+}
+END_TEST
+
+/* What the parser lets through: nesting up to 32 levels (json-c's
+ * default, what gold took before), whitespace around the value, a
+ * repeated member (the last counts), -0. */
+START_TEST(test_json_edges)
+{
+	char v[512];
+	int n;
+
+	open_ok();
+	for (int depth = 32; depth <= 33; depth++) {
+		n = snprintf(v, sizeof v,
+			     "{\"transaction_id\": \"d%d\", \"amount\": 1, "
+			     "\"currency\": \"USD\", \"timestamp\": "
+			     "\"2026-01-01T00:00:00Z\", \"user_id\": 1, "
+			     "\"x\": ",
+			     depth);
+		/* The object itself is the first level. */
+		for (int k = 1; k < depth; k++)
+			v[n++] = '[';
+		for (int k = 1; k < depth; k++)
+			v[n++] = ']';
+		snprintf(v + n, sizeof v - (size_t)n, "}");
+		if (depth == 32) {
+			ck_assert_int_eq(feed(TX_TOPIC, "d", v), SLUICE_OK);
+		} else {
+			ck_assert_int_eq(feed(TX_TOPIC, "d", v), SLUICE_REJECT);
+			ck_assert_str_eq(mock_host_error(m),
+					 "the value is not one JSON object");
+		}
+	}
+	ck_assert_int_eq(feed(TX_TOPIC, "w",
+			      " \t\r\n{\"transaction_id\": \"w\", \"amount\": "
+			      "1, \"amount\": 2.5, \"currency\": \"USD\", "
+			      "\"timestamp\": \"2026-01-01T00:00:00Z\", "
+			      "\"user_id\": 2}\n "),
+			 SLUICE_OK);
+	tx_ok("z", "-0", "USD", "2026-01-01T00:00:00Z", 3);
+	assert_row("daily_metrics", "2026-01-01",
+		   "{\"date\": \"2026-01-01\", \"daily_transactions\": 3, "
+		   "\"daily_revenue\": 3.50, \"revenue_by_currency\": "
+		   "{\"USD\": 3.50}}");
+	assert_row("user_summary", "3",
+		   "{\"user_id\": 3, \"total_transactions\": 1, "
+		   "\"total_spent\": 0.00, \"avg_transaction_value\": 0.00, "
+		   "\"first_seen\": \"2026-01-01T00:00:00.000000Z\", "
+		   "\"last_seen\": \"2026-01-01T00:00:00.000000Z\"}");
 }
 END_TEST
 
@@ -1648,6 +1743,7 @@ static Suite *gold_suite(void)
 	tcase_add_test(tc, test_reemit_on_first_process);
 	tcase_add_test(tc, test_crash_replay);
 	tcase_add_test(tc, test_rejects);
+	tcase_add_test(tc, test_json_edges);
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_corrupt_store);
 	tcase_add_test(tc, test_emit_failure);

@@ -14,7 +14,6 @@
  * one an event. That needs no more care on a crash than emitting at once
  * does: the re-emit after a restore covers a row noted but not emitted.
  */
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "dedup.h"
 #include "dirty.h"
 #include "jbuf.h"
+#include "jdoc.h"
 #include "money.h"
 #include "rows.h"
 #include "sluice/plugin.h"
@@ -34,6 +34,9 @@
 #define KEY_MAX 1024
 /* The watermark's store key: the latest event time seen, in us. */
 #define WATERMARK_KEY "w"
+/* Silver rows are flat: the bound only stops a hostile record's
+ * recursion. 32 levels, as many as json-c's default took. */
+#define JSON_MAX_DEPTH 32
 
 enum gold_count {
 	COUNT_TX,
@@ -62,7 +65,7 @@ struct gold {
 	int have_max;
 	int reemit; /* every row is to be emitted once more */
 	struct gold_dedup tx, items;
-	json_tokener *tok;
+	struct jdoc doc; /* reused: a parse allocates nothing once grown */
 	struct jbuf key, val, enc;
 	struct gold_day day; /* large: kept here, not on the stack */
 	int64_t counts[COUNT_N];
@@ -114,8 +117,7 @@ static void gold_free(struct gold *g)
 		return;
 	gold_dedup_free(&g->tx);
 	gold_dedup_free(&g->items);
-	if (g->tok)
-		json_tokener_free(g->tok);
+	jdoc_free(&g->doc);
 	jbuf_free(&g->key);
 	jbuf_free(&g->val);
 	jbuf_free(&g->enc);
@@ -186,14 +188,10 @@ static enum sluice_status gold_open(struct sluice_task *t,
 	window = (size_t)h->opt_int(t, "dedup.window.count");
 	g->emit_interval_ms = h->opt_duration_ms(t, "emit.interval");
 	g->next_emit_ms = monotonic_ms() + g->emit_interval_ms;
-	g->tok = json_tokener_new();
-	/* Strict, and valid UTF-8 only: two names that differ only in bad
-	 * bytes would otherwise be one output key (\ufffd) and two rows. */
-	if (g->tok)
-		json_tokener_set_flags(g->tok,
-				       JSON_TOKENER_STRICT |
-					       JSON_TOKENER_VALIDATE_UTF8);
-	if (!g->tok || gold_dedup_init(&g->tx, 't', window) ||
+	/* Valid UTF-8 only: two names that differ only in bad bytes would
+	 * otherwise be one output key (\ufffd) and two rows. */
+	jdoc_init(&g->doc, JSON_MAX_DEPTH, JDOC_UTF8);
+	if (gold_dedup_init(&g->tx, 't', window) ||
 	    gold_dedup_init(&g->items, 'i', window)) {
 		h->set_error(t, "out of memory");
 		goto fail;
@@ -362,72 +360,56 @@ static enum sluice_status changed(struct gold *g, struct sluice_task *t,
 	return SLUICE_OK;
 }
 
-/* A member of o as text (string, or a number's own text); NULL when
- * absent or of another type. */
-static const char *member(json_object *o, const char *name, json_type type,
-			  size_t *len)
-{
-	json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, name, &v) ||
-	    json_object_get_type(v) != type)
-		return NULL;
-	/* get_string_len counts strings only; a number's text is its own
-	 * (json-c keeps what it parsed). */
-	s = json_object_get_string(v);
-	*len = type == json_type_string ? (size_t)json_object_get_string_len(v)
-					: strlen(s);
-	return s;
-}
-
 /* A money member (a JSON number) in cents; -1 with the reason set. */
-static int money_member(struct gold *g, struct sluice_task *t, json_object *o,
-			const char *name, int64_t *cents)
+static int money_member(struct gold *g, struct sluice_task *t,
+			const struct jnode *o, const char *name, int64_t *cents)
 {
-	const char *s;
-	size_t n;
+	const struct jnode *v = jnode_get(o, name);
 
-	s = member(o, name, json_type_double, &n);
-	if (!s)
-		s = member(o, name, json_type_int, &n);
-	if (!s) {
+	if (!v || (v->type != JT_DOUBLE && v->type != JT_INT)) {
 		g->host->set_error(t, "'%s' is missing or not a number", name);
 		return -1;
 	}
-	if (gold_money_parse(s, n, cents)) {
+	/* The number's own text, as written: a double's value could not
+	 * say 0.1 exactly. */
+	if (gold_money_parse(v->str, v->len, cents)) {
 		g->host->set_error(t,
 				   "'%s' is %.*s: not an amount of at most "
 				   "%lld.00",
-				   name, (int)(n > 40 ? 40 : n), s,
-				   GOLD_MONEY_MAX / 100);
+				   name, (int)(v->len > 40 ? 40 : v->len),
+				   v->str, GOLD_MONEY_MAX / 100);
 		return -1;
 	}
 	return 0;
 }
 
 static const char *string_member(struct gold *g, struct sluice_task *t,
-				 json_object *o, const char *name, size_t *n)
+				 const struct jnode *o, const char *name,
+				 size_t *n)
 {
-	const char *s = member(o, name, json_type_string, n);
+	const struct jnode *v = jnode_get(o, name);
 
-	if (!s)
+	if (!v || v->type != JT_STRING) {
 		g->host->set_error(t, "'%s' is missing or not a string", name);
-	return s;
+		return NULL;
+	}
+	*n = v->len;
+	return v->str;
 }
 
-static int int_member(struct gold *g, struct sluice_task *t, json_object *o,
-		      const char *name, int64_t *v)
+/* An integer past 64 bits is a double to jdoc: refused, not clamped to
+ * INT64_MAX, which would count it to another user or quantity. */
+static int int_member(struct gold *g, struct sluice_task *t,
+		      const struct jnode *o, const char *name, int64_t *v)
 {
-	json_object *j;
+	const struct jnode *j = jnode_get(o, name);
 
-	if (!json_object_object_get_ex(o, name, &j) ||
-	    json_object_get_type(j) != json_type_int) {
+	if (!j || j->type != JT_INT) {
 		g->host->set_error(t, "'%s' is missing or not an integer",
 				   name);
 		return -1;
 	}
-	*v = json_object_get_int64(j);
+	*v = j->num.i;
 	return 0;
 }
 
@@ -515,7 +497,7 @@ static enum sluice_status put(struct gold *g, struct sluice_task *t,
 
 static enum sluice_status transaction(struct gold *g, struct sluice_task *t,
 				      const struct sluice_record *in,
-				      json_object *o)
+				      const struct jnode *o)
 {
 	const char *tid, *cur, *ts;
 	size_t tid_len, cur_len, ts_len, vlen, klen;
@@ -625,7 +607,8 @@ corrupt_user:
 }
 
 static enum sluice_status item(struct gold *g, struct sluice_task *t,
-			       const struct sluice_record *in, json_object *o)
+			       const struct sluice_record *in,
+			       const struct jnode *o)
 {
 	const char *tid, *iid;
 	size_t tid_len, iid_len, vlen, klen, pkey_len;
@@ -716,8 +699,7 @@ static enum sluice_status gold_process(void *state, struct sluice_task *t,
 static enum sluice_status process_record(struct gold *g, struct sluice_task *t,
 					 const struct sluice_record *in)
 {
-	enum sluice_status st;
-	json_object *o;
+	const struct jnode *o;
 	int is_tx;
 
 	if (!in->value) {
@@ -733,17 +715,17 @@ static enum sluice_status process_record(struct gold *g, struct sluice_task *t,
 				   g->items_topic);
 		return SLUICE_REJECT;
 	}
-	json_tokener_reset(g->tok);
-	o = json_tokener_parse_ex(g->tok, in->value, (int)in->value_len);
-	if (!o || json_tokener_get_parse_end(g->tok) != in->value_len ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
+	o = jdoc_parse(&g->doc, in->value, in->value_len);
+	/* Memory running out says nothing about the record: not a reject. */
+	if (!o && !strcmp(g->doc.err, "out of memory")) {
+		g->host->set_error(t, "out of memory");
+		return SLUICE_FATAL;
+	}
+	if (!o || o->type != JT_OBJECT) {
 		g->host->set_error(t, "the value is not one JSON object");
 		return SLUICE_REJECT;
 	}
-	st = is_tx ? transaction(g, t, in, o) : item(g, t, in, o);
-	json_object_put(o);
-	return st;
+	return is_tx ? transaction(g, t, in, o) : item(g, t, in, o);
 }
 
 static enum sluice_status gold_tick(void *state, struct sluice_task *t,

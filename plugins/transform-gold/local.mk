@@ -11,8 +11,7 @@ plugins_transform_gold_transform_gold_la_SOURCES = \
 plugins_transform_gold_transform_gold_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/common
 plugins_transform_gold_transform_gold_la_LDFLAGS = $(plugin_ldflags)
-plugins_transform_gold_transform_gold_la_CFLAGS = $(AM_CFLAGS) \
-	$(JSONC_CFLAGS)
+plugins_transform_gold_transform_gold_la_CFLAGS = $(AM_CFLAGS)
 plugins_transform_gold_transform_gold_la_LIBADD = \
-	plugins/common/libsluiceplugin.la $(JSONC_LIBS)
+	plugins/common/libsluiceplugin.la
 EXTRA_DIST += plugins/transform-gold/README.md

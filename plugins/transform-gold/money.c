@@ -1,6 +1,6 @@
 /*
  * money.c - see money.h. Amounts are read from the JSON number's own
- * text (json-c keeps it), digit by digit, so 0.1 + 0.2 is 30 cents and
+ * text (jdoc keeps it), digit by digit, so 0.1 + 0.2 is 30 cents and
  * never 30.000000000000004.
  */
 #include "money.h"
