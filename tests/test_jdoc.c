@@ -93,10 +93,10 @@ END_TEST
 
 START_TEST(test_strings)
 {
-	const struct jnode *r =
-		parse("[\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\", \"\\u00e9\\u20ac\", "
-		      "\"\\ud83d\\ude00\", \"caf\xc3\xa9\", \"z\\u0000z\", "
-		      "\"\"]");
+	const struct jnode *r = parse(
+		"[\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\", \"\\u00e9\\u20ac\", "
+		"\"\\ud83d\\ude00\", \"caf\xc3\xa9\", \"z\\u0000z\", "
+		"\"\"]");
 
 	ck_assert_ptr_nonnull(r);
 	ck_assert_str_eq(jnode_at(r, 0)->str, "a\"b\\c/d\b\f\n\r\t");
@@ -175,8 +175,9 @@ START_TEST(test_malformed)
 	bad("\"\\u12g4\"", "at byte 1: invalid \\u escape");
 	bad("\"\\udc00\"", "at byte 1: \\u escape of a lone surrogate");
 	bad("\"\\ud800x\"", "at byte 1: \\u escape of a lone surrogate");
-	bad("tru", "at byte 0: unexpected 't'");
-	bad("nul", "at byte 0: unexpected 'n'");
+	bad("tru", "at byte 0: expected 'true'");
+	bad("[nul]", "at byte 1: expected 'null'");
+	bad("fals", "at byte 0: expected 'false'");
 	bad("NaN", "at byte 0: unexpected 'N'");
 	bad("'a'", "at byte 0: unexpected '''");
 	bad("-", "at byte 0: invalid number");
@@ -187,7 +188,8 @@ START_TEST(test_malformed)
 	/* max_depth 4: four levels parse, five do not */
 	ck_assert_ptr_nonnull(parse("[[[[1]]]]"));
 	bad("[[[[[1]]]]]", "at byte 4: nested deeper than 4 levels");
-	bad("{\"a\":{\"b\":[[{}]]}}", "at byte 12: nested deeper than 4 levels");
+	bad("{\"a\":{\"b\":[[{}]]}}",
+	    "at byte 12: nested deeper than 4 levels");
 }
 END_TEST
 
@@ -215,6 +217,7 @@ START_TEST(test_reuse_and_growth)
 	bad("[1", "at byte 2: expected ',' or ']'");
 	ck_assert_int_eq(parse("[1]")->len, 1);
 	ck_assert_str_eq(d.err, "");
+	ck_assert_int_eq(d.oom, 0);
 }
 END_TEST
 

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +50,8 @@ static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(ps->d->err, sizeof ps->d->err, "at byte %zu: ",
-			 (size_t)(at - ps->beg));
+	int n = snprintf(ps->d->err, sizeof ps->d->err,
+			 "at byte %zu: ", (size_t)(at - ps->beg));
 
 	va_start(ap, fmt);
 	vsnprintf(ps->d->err + n, sizeof ps->d->err - (size_t)n, fmt, ap);
@@ -68,10 +69,12 @@ static long add_node(struct parser *ps, enum jtype type)
 		struct jnode *v;
 
 		if (cap > UINT32_MAX)
-			return -1;
+			return fail(ps, ps->p, "more than %u values",
+				    (unsigned)UINT32_MAX / 2);
 		v = realloc(d->nodes, cap * sizeof *v);
 		if (!v) {
 			snprintf(d->err, sizeof d->err, "out of memory");
+			d->oom = 1;
 			return -1;
 		}
 		d->nodes = v;
@@ -86,9 +89,8 @@ static long add_node(struct parser *ps, enum jtype type)
 
 static void skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->end &&
-	       (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' ||
-		*ps->p == '\t'))
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' ||
+				   *ps->p == '\r' || *ps->p == '\t'))
 		ps->p++;
 }
 
@@ -189,8 +191,9 @@ static int string(struct parser *ps, const char **out, uint32_t *len)
 				n = utf8_len((const unsigned char *)r,
 					     (const unsigned char *)ps->end);
 				if (!n)
-					return fail(ps, r,
-						    "invalid UTF-8 in a string");
+					return fail(
+						ps, r,
+						"invalid UTF-8 in a string");
 			}
 			memmove(w, r, n);
 			w += n, r += n;
@@ -263,14 +266,21 @@ static int string(struct parser *ps, const char **out, uint32_t *len)
 	return 0;
 }
 
+static locale_t c_loc;
+
+static void c_locale_make(void)
+{
+	c_loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* strtod in the C locale whatever the process set: a decimal point is a
+ * '.' in JSON. */
 static locale_t c_locale(void)
 {
-	static locale_t loc;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	/* A race here only makes a second, equal locale. */
-	if (!loc)
-		loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	return loc;
+	pthread_once(&once, c_locale_make);
+	return c_loc ? c_loc : LC_GLOBAL_LOCALE;
 }
 
 static int number(struct parser *ps, struct jnode *n)
@@ -390,8 +400,9 @@ static int container(struct parser *ps, long at, int object)
 			ps->p++;
 			break;
 		}
-		return fail(ps, ps->p, object ? "expected ',' or '}'"
-					      : "expected ',' or ']'");
+		return fail(ps, ps->p,
+			    object ? "expected ',' or '}'"
+				   : "expected ',' or ']'");
 	}
 	struct jnode *n = &ps->d->nodes[at];
 	n->len = count;
@@ -403,7 +414,7 @@ static int container(struct parser *ps, long at, int object)
 static int literal(struct parser *ps, const char *word, size_t len)
 {
 	if ((size_t)(ps->end - ps->p) < len || memcmp(ps->p, word, len))
-		return fail(ps, ps->p, "unexpected '%c'", *ps->p);
+		return fail(ps, ps->p, "expected '%s'", word);
 	ps->p += len;
 	return 0;
 }
@@ -446,8 +457,7 @@ static int value(struct parser *ps)
 	default:
 		if (c != '-' && (c < '0' || c > '9')) {
 			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-				return fail(ps, ps->p,
-					    "unexpected byte 0x%02x",
+				return fail(ps, ps->p, "unexpected byte 0x%02x",
 					    (unsigned char)c);
 			return fail(ps, ps->p, "unexpected '%c'", c);
 		}
@@ -463,6 +473,7 @@ const struct jnode *jdoc_parse(struct jdoc *d, const char *p, size_t len)
 
 	d->n = 0;
 	d->err[0] = '\0';
+	d->oom = 0;
 	if (len + 1 > d->text_cap) {
 		size_t cap = d->text_cap ? d->text_cap : 1024;
 		char *t;
@@ -471,6 +482,7 @@ const struct jnode *jdoc_parse(struct jdoc *d, const char *p, size_t len)
 			cap *= 2;
 		if (!(t = malloc(cap))) {
 			snprintf(d->err, sizeof d->err, "out of memory");
+			d->oom = 1;
 			return NULL;
 		}
 		free(d->text);

@@ -61,13 +61,14 @@ struct jdoc {
 	int max_depth;
 	unsigned flags;
 	char err[160]; /* why the last parse failed, with the byte */
+	int oom;       /* it failed for want of memory, not for the text */
 };
 
 void jdoc_init(struct jdoc *d, int max_depth, unsigned flags);
 void jdoc_free(struct jdoc *d);
 
 /* Parses p[0..len). Returns the root, or NULL with d->err set ("at byte
- * 12: expected ':' after a member name"; "out of memory"). */
+ * 12: expected ':' after a member name"; "out of memory" with d->oom). */
 const struct jnode *jdoc_parse(struct jdoc *d, const char *p, size_t len);
 
 /* The member of object o named name (the last of that name), or NULL when
@@ -84,7 +85,7 @@ const struct jnode *jnode_at(const struct jnode *c, size_t k);
 const char *jnode_type_name(const struct jnode *n);
 
 #define JNODE_EACH(c, n)                                                       \
-	for (const struct jnode *c = (n) + 1, *c##_end_ = (n) + (n)->skip;    \
+	for (const struct jnode *c = (n) + 1, *c##_end_ = (n) + (n)->skip;     \
 	     c < c##_end_; c += c->skip)
 
 #endif

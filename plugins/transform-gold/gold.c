@@ -717,7 +717,7 @@ static enum sluice_status process_record(struct gold *g, struct sluice_task *t,
 	}
 	o = jdoc_parse(&g->doc, in->value, in->value_len);
 	/* Memory running out says nothing about the record: not a reject. */
-	if (!o && !strcmp(g->doc.err, "out of memory")) {
+	if (!o && g->doc.oom) {
 		g->host->set_error(t, "out of memory");
 		return SLUICE_FATAL;
 	}
