@@ -482,6 +482,63 @@ int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
 	return 0;
 }
 
+/* The fetcher is woken at most this often (a request to a leader). */
+#define NUDGE_MS 5
+
+/*
+ * librdkafka (2.0, Debian 12's) stops fetching while a consumer's queue
+ * holds queued.max.messages.kbytes and looks again only when its broker
+ * thread wakes for something else: up to a second later. A consumer
+ * slower than its fetches so reads about one queue a second (sink-s3:
+ * 16 MiB/s, ~38,000 seed events/s where the host alone reads 190,000/s;
+ * librdkafka 2.1 added fetch.queue.backoff.ms for it). So when the queue
+ * has run dry while a partition's leader holds more than was read (the
+ * high watermark of the last fetch is past the position), one request to
+ * that leader, for its watermarks, wakes the thread, which then fetches.
+ */
+static void fetch_nudge(struct sluice_task *t)
+{
+	int64_t now = worker_now_ms();
+	if (now < t->nudge_next_ms)
+		return;
+	t->nudge_next_ms = now + NUDGE_MS;
+	rd_kafka_topic_partition_list_t *a = NULL;
+	if (rd_kafka_assignment(t->consumer, &a) || !a)
+		return;
+	if (a->cnt && !rd_kafka_position(t->consumer, a)) {
+		/* From a moving start: partitions led by other brokers get
+		 * their turn. */
+		for (int k = 0; k < a->cnt; k++) {
+			int i = (t->nudge_from + k) % a->cnt;
+			const rd_kafka_topic_partition_t *e = &a->elems[i];
+			int64_t lo, hi;
+			if (e->offset < 0 ||
+			    rd_kafka_get_watermark_offsets(
+				    t->consumer, e->topic, e->partition, &lo,
+				    &hi) ||
+			    hi <= e->offset)
+				continue;
+			t->nudge_from = i + 1;
+			/* The request wakes the thread when it is queued:
+			 * the answer need not be awaited long. */
+			rd_kafka_query_watermark_offsets(t->consumer, e->topic,
+							 e->partition, &lo, &hi,
+							 50);
+			break;
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(a);
+}
+
+rd_kafka_message_t *task_consumer_poll(struct sluice_task *t, int timeout_ms)
+{
+	rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 0);
+	if (m || !timeout_ms)
+		return m;
+	fetch_nudge(t);
+	return rd_kafka_consumer_poll(t->consumer, timeout_ms);
+}
+
 void task_update_lag(struct sluice_task *t)
 {
 	rd_kafka_topic_partition_list_t *a = NULL;

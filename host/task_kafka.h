@@ -110,6 +110,9 @@ void task_record_from_message(const rd_kafka_message_t *m,
  * high watermarks of its assignment. */
 void task_update_lag(struct sluice_task *t);
 
+/* rd_kafka_consumer_poll that keeps the fetcher going: see task_kafka.c. */
+rd_kafka_message_t *task_consumer_poll(struct sluice_task *t, int timeout_ms);
+
 /* Assign or revoke through the protocol in use (eager or cooperative). */
 void task_apply_assignment(struct sluice_task *t, rd_kafka_resp_err_t err,
 			   rd_kafka_topic_partition_list_t *parts);

@@ -1226,7 +1226,7 @@ void *task_state_main(void *arg)
 			rd_kafka_poll(t->producer, 50);
 			continue;
 		}
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 50);
+		rd_kafka_message_t *m = task_consumer_poll(t, 50);
 		if (m) {
 			int rc = 0;
 			if (!m->err) {
