@@ -7,8 +7,8 @@
 #   sh bench/sink-s3.sh BUILDDIR SRCDIR [N] [PARTITIONS] [MEMORY_BUDGET]
 # Prints events/s and MB/s (from the group's assignment to the moment
 # every partition is committed to its end, i.e. every object acknowledged
-# by S3), the ratio to kcat, and the worker's peak RSS against the
-# sink's memory.budget.
+# by S3) for JSON Lines as they are and for gzip, the ratios to kcat, and
+# the worker's peak RSS against the sink's memory.budget.
 set -eu
 b=$1
 src=$2
@@ -114,16 +114,23 @@ YAML
 	nta=$ta ntd=$td nrss=$rss_kb
 fi
 
-# SINK_S3_BENCH_TARGET=file:///dir writes to a directory instead;
-# SINK_S3_BENCH_CONFIG adds config lines ("  key: value").
-cat >"$tmp/bench.yaml" <<YAML
-name: bench
+# Two runs of the sink over the same topic: JSON Lines as they are, then
+# gzip (compression.level SINK_S3_BENCH_GZIP_LEVEL, default 1), each in
+# its own group and prefix. SINK_S3_BENCH_TARGET=file:///dir writes to a
+# directory instead; SINK_S3_BENCH_CONFIG adds config lines to both
+# ("  key: value").
+# sink_run NAME EXTRA: runs sink-s3 as connector NAME with EXTRA config
+# lines; sets NAME's figures in ta_NAME, td_NAME, ts_NAME, rss_NAME.
+sink_run() {
+	cat >"$tmp/$1.yaml" <<YAML
+name: $1
 plugin: sink-s3
 topics: [transaction_logs]
 config:
   target: ${SINK_S3_BENCH_TARGET:-s3://$S3_BUCKET}
-  prefix: $prefix
+  prefix: $prefix/$1
 ${SINK_S3_BENCH_CONFIG:-}
+$2
   s3.endpoint: $S3_ENDPOINT
   s3.region: $region
   flush.size: $((per / 2))
@@ -131,7 +138,12 @@ ${SINK_S3_BENCH_CONFIG:-}
   path.format: dt=%Y-%m-%d/hour=%H
   timestamp.field: timestamp
 YAML
-run_worker bench
+	run_worker "$1"
+	eval "ta_$1=\$ta td_$1=\$td ts_$1=\$ts rss_$1=\$rss_kb"
+}
+sink_run bench ""
+sink_run benchgz "  compression: gzip
+  compression.level: ${SINK_S3_BENCH_GZIP_LEVEL:-1}"
 
 # The objects go (a test server is small): list and delete the prefix.
 s3() {
@@ -146,26 +158,32 @@ if [ -z "${SINK_S3_BENCH_TARGET:-}" ]; then
 fi
 
 awk -v n="$n" -v bytes="$bytes" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
-	-v ts="$ts" -v ta="$ta" -v td="$td" -v rss="$rss_kb" -v budget="$budget" \
+	-v ts="$ts_bench" -v ta="$ta_bench" -v td="$td_bench" -v rss="$rss_bench" \
+	-v gts="$ts_benchgz" -v gta="$ta_benchgz" -v gtd="$td_benchgz" -v grss="$rss_benchgz" \
+	-v level="${SINK_S3_BENCH_GZIP_LEVEL:-1}" -v budget="$budget" \
 	-v nta="$nta" -v ntd="$ntd" -v nrss="$nrss" \
 	-v kbudget="${SINK_S3_BENCH_KAFKA_BUDGET:-32MiB}" 'BEGIN {
 	kp = n / ((t1 - t0) / 1000); kc = n / ((t2 - t1) / 1000)
 	s = n / ((td - ta) / 1000); sw = n / ((td - ts) / 1000)
+	g = n / ((gtd - gta) / 1000); gw = n / ((gtd - gts) / 1000)
 	mb = bytes / n / 1e6
-	printf "%-44s %12s %10s\n", "", "events/s", "MB/s"
-	printf "%-44s %12.0f %10.1f\n", "kcat -P (produce, per partition)", kp, kp * mb
-	printf "%-44s %12.0f %10.1f\n", "kcat -C (consume: the ceiling)", kc, kc * mb
+	printf "%-48s %12s %10s\n", "", "events/s", "MB/s"
+	printf "%-48s %12.0f %10.1f\n", "kcat -P (produce, per partition)", kp, kp * mb
+	printf "%-48s %12.0f %10.1f\n", "kcat -C (consume: the ceiling)", kc, kc * mb
 	if (ntd > 0) {
 		ns = n / ((ntd - nta) / 1000)
-		printf "%-44s %12.0f %10.1f\n", "sluice null sink (the host alone)", ns, ns * mb
+		printf "%-48s %12.0f %10.1f\n", "sluice null sink (the host alone)", ns, ns * mb
 	}
-	printf "%-44s %12.0f %10.1f\n", "sluice sink-s3, assignment to all committed", s, s * mb
-	printf "%-44s %12.0f %10.1f\n", "sluice sink-s3, process start to committed", sw, sw * mb
-	printf "ratio sink-s3 / kcat -C: %.2f\n", s / kc
+	printf "%-48s %12.0f %10.1f\n", "sink-s3 JSON Lines, assignment to all committed", s, s * mb
+	printf "%-48s %12.0f %10.1f\n", "sink-s3 JSON Lines, process start to committed", sw, sw * mb
+	printf "%-48s %12.0f %10.1f\n", "sink-s3 gzip " level ", assignment to all committed", g, g * mb
+	printf "%-48s %12.0f %10.1f\n", "sink-s3 gzip " level ", process start to committed", gw, gw * mb
+	printf "ratio sink-s3 / kcat -C: JSON Lines %.2f, gzip %.2f\n", s / kc, g / kc
 	if (ntd > 0)
-		printf "ratio sink-s3 / null sink: %.2f\n", s / ns
-	printf "peak RSS of the worker: %.1f MiB (sink memory.budget %s, the worker'"'"'s Kafka memory.budget %s)\n", rss / 1024, budget, kbudget
+		printf "ratio sink-s3 / null sink: JSON Lines %.2f, gzip %.2f\n", s / ns, g / ns
+	printf "peak RSS of the worker: JSON Lines %.1f MiB, gzip %.1f MiB (sink memory.budget %s, the worker'"'"'s Kafka memory.budget %s)\n", rss / 1024, grss / 1024, budget, kbudget
 	if (ntd > 0)
-		printf "peak RSS with the null sink: %.1f MiB: sink-s3 adds %.1f MiB\n", nrss / 1024, (rss - nrss) / 1024
+		printf "peak RSS with the null sink: %.1f MiB\n", nrss / 1024
 }'
-sed -n 's/.*\[bench\/0\] closing: /sink-s3: /p' "$tmp/bench.log"
+sed -n 's/.*\[bench\/0\] closing: /sink-s3 JSON Lines: /p' "$tmp/bench.log"
+sed -n 's/.*\[benchgz\/0\] closing: /sink-s3 gzip: /p' "$tmp/benchgz.log"
