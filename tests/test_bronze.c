@@ -1131,16 +1131,44 @@ START_TEST(test_expectation_errors)
 }
 END_TEST
 
+/* Two random edits of the seed event in v (n bytes): a byte deleted,
+ * inserted or replaced, from an alphabet of JSON's own. */
+static void mutate(char *v, size_t *n, uint64_t *x)
+{
+	static const char alphabet[] = "{}[]\",:\\ 0123456789.eE+-tfnulr\x80"
+				       "\xc3\xff";
+
+	*n = strlen(seed_line);
+	memcpy(v, seed_line, *n + 1);
+	for (int k = 0; k < 2; k++) {
+		size_t at;
+		char c;
+
+		*x ^= *x << 13;
+		*x ^= *x >> 7;
+		*x ^= *x << 17;
+		at = (size_t)(*x % *n);
+		c = alphabet[(*x >> 40) % (sizeof alphabet - 1)];
+		if (*x >> 62 == 0 && *n > 1) {
+			memmove(v + at, v + at + 1, *n - at);
+			(*n)--;
+		} else if (*x >> 62 == 1) {
+			memmove(v + at + 1, v + at, *n - at + 1);
+			v[at] = c;
+			(*n)++;
+		} else {
+			v[at] = c;
+		}
+	}
+}
+
 /* Mutated seed events: whatever bronze passes, json-c (strict) parses;
  * whatever json-c refuses, bronze quarantines. json-c is laxer in places
  * (raw control characters in strings, "1.", "01"), never stricter. */
 START_TEST(test_agrees_with_jsonc)
 {
-	static const char alphabet[] = "{}[]\",:\\ 0123456789.eE+-tfnulr\x80"
-				       "\xc3\xff";
 	json_tokener *tok = json_tokener_new_ex(40);
 	uint64_t x = 88172645463325252ULL;
-	size_t len = strlen(seed_line);
 
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 					    JSON_TOKENER_VALIDATE_UTF8);
@@ -1149,32 +1177,12 @@ START_TEST(test_agrees_with_jsonc)
 	open_ok();
 	for (int it = 0; it < 10000; it++) {
 		char v[sizeof seed_line + 8];
-		size_t n = len;
+		size_t n;
 		const struct mock_record *r;
 		json_object *o;
 		int theirs;
 
-		memcpy(v, seed_line, len + 1);
-		for (int k = 0; k < 2; k++) {
-			size_t at;
-			char c;
-
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			at = (size_t)(x % n);
-			c = alphabet[(x >> 40) % (sizeof alphabet - 1)];
-			if (x >> 62 == 0 && n > 1) {
-				memmove(v + at, v + at + 1, n - at);
-				n--;
-			} else if (x >> 62 == 1) {
-				memmove(v + at + 1, v + at, n - at + 1);
-				v[at] = c;
-				n++;
-			} else {
-				v[at] = c;
-			}
-		}
+		mutate(v, &n, &x);
 		r = run_len(v, n);
 		json_tokener_reset(tok);
 		o = json_tokener_parse_ex(tok, v, (int)n);
@@ -1191,6 +1199,34 @@ START_TEST(test_agrees_with_jsonc)
 		mock_host_clear_records(m);
 	}
 	json_tokener_free(tok);
+}
+END_TEST
+
+/* With expectations, what the scan passes is parsed once more (jdoc):
+ * that parse never refuses it, at the depth bound too (max.depth 3: the
+ * seed's items are 3 deep). */
+START_TEST(test_expectations_parse_what_scan_passes)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	int out = 0;
+
+	mock_host_set(m, "schema", "x: any?");
+	mock_host_set(m, "extra.fields", "keep");
+	mock_host_set(m, "max.depth", "3");
+	mock_host_set(m, "expectations", "always expect (true)");
+	open_ok();
+	for (int it = 0; it < 10000; it++) {
+		char v[sizeof seed_line + 8];
+		size_t n;
+		const struct mock_record *r;
+
+		mutate(v, &n, &x);
+		r = run_len(v, n);
+		REQUIRE(!strstr(r->value, "could not parse"), "%s", r->value);
+		out += !strcmp(r->output, "out");
+		mock_host_clear_records(m);
+	}
+	ck_assert_int_gt(out, 1000);
 }
 END_TEST
 
@@ -1248,6 +1284,7 @@ static Suite *bronze_suite(void)
 	tcase_add_test(tc, test_expectations_on_samples);
 	tcase_add_test(tc, test_expectation_errors);
 	tcase_add_test(tc, test_agrees_with_jsonc);
+	tcase_add_test(tc, test_expectations_parse_what_scan_passes);
 	tcase_add_test(tc, test_exports_only_entry);
 	suite_add_tcase(s, tc);
 	return s;

@@ -3,7 +3,9 @@
  * and the data-quality expectations built on it (expect.h): the parser
  * (precedence, every error with its column), the evaluator (nulls, types,
  * regular expressions, lists and aggregates, money), and the runner
- * (declarations, actions, counts, the dq summary).
+ * (declarations, actions, counts, the dq summary). Records are parsed by
+ * jdoc, as the plugins parse them; json-c builds the variants of the seed
+ * event, an independent writer of their text.
  */
 #include <check.h>
 #include <json-c/json.h>
@@ -14,6 +16,7 @@
 
 #include "expect.h"
 #include "expr.h"
+#include "jdoc.h"
 
 #define REQUIRE(cond, ...)                                                     \
 	do {                                                                   \
@@ -40,18 +43,52 @@ static const char seed_line[] =
 	"\"87c5421e-ec24-43c5-8754-108ff4188f3f\", \"name\": \"Curtains\", "
 	"\"price\": 460.06, \"quantity\": 5}]}";
 
-static json_object *seed, *empty;
+static const struct jnode *seed, *empty;
+
+/* The documents records are parsed into: the seed's, the empty one's and
+ * a ring for the rest (a record stays valid for NDOCS more parses). */
+#define NDOCS 8
+static struct jdoc seed_doc, empty_doc, docs[NDOCS];
+static unsigned next_doc;
+
+static const struct jnode *parse_in(struct jdoc *d, const char *text)
+{
+	const struct jnode *r;
+
+	if (!d->max_depth)
+		jdoc_init(d, 32, JDOC_UTF8);
+	r = jdoc_parse(d, text, strlen(text));
+	REQUIRE(r, "'%s': %s", text, d->err);
+	return r;
+}
+
+static const struct jnode *parse(const char *text)
+{
+	return parse_in(&docs[next_doc++ % NDOCS], text);
+}
+
+/* The record json-c's o writes (o is released). */
+static const struct jnode *parse_json_c(json_object *o)
+{
+	const struct jnode *r = parse(
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+
+	json_object_put(o);
+	return r;
+}
 
 static void setup(void)
 {
-	seed = json_tokener_parse(seed_line);
-	empty = json_object_new_object();
+	seed = parse_in(&seed_doc, seed_line);
+	empty = parse_in(&empty_doc, "{}");
 }
 
 static void teardown(void)
 {
-	json_object_put(seed);
-	json_object_put(empty);
+	jdoc_free(&seed_doc);
+	jdoc_free(&empty_doc);
+	for (int k = 0; k < NDOCS; k++)
+		jdoc_free(&docs[k]);
 }
 
 static struct expr *compile_ok(const char *text)
@@ -65,7 +102,7 @@ static struct expr *compile_ok(const char *text)
 }
 
 /* The condition text on record r. */
-static enum expr_result ev(const char *text, json_object *r)
+static enum expr_result ev(const char *text, const struct jnode *r)
 {
 	struct expr *e = compile_ok(text);
 	enum expr_result res = expr_eval(e, r);
@@ -112,7 +149,7 @@ static void show(const struct expr_value *v, char *buf, size_t len)
 	}
 }
 
-static const char *value_of(const char *text, json_object *r)
+static const char *value_of(const char *text, const struct jnode *r)
 {
 	static char buf[1024];
 	struct expr_arena a = EXPR_ARENA_INIT;
@@ -412,7 +449,7 @@ END_TEST
 
 START_TEST(test_keywords_and_names)
 {
-	json_object *r = json_tokener_parse(
+	const struct jnode *r = parse(
 		"{\"count\": 2, \"e-mail\": \"x@y.z\", \"IN\": 1, \"user\": "
 		"{\"min\": 3}}");
 
@@ -424,7 +461,6 @@ START_TEST(test_keywords_and_names)
 	ck_assert_int_eq(ev("user.min = 3 and MIN(user.min) = 3", r),
 			 EXPR_TRUE);
 	ck_assert_int_eq(ev("Sum (`count`) = 2", r), EXPR_TRUE);
-	json_object_put(r);
 }
 END_TEST
 
@@ -496,7 +532,7 @@ START_TEST(test_paths)
 			 EXPR_TRUE);
 	/* Nested arrays flatten; elements that are not objects give null. */
 	{
-		json_object *r = json_tokener_parse(
+		const struct jnode *r = parse(
 			"{\"o\": [{\"i\": [{\"p\": 1}, {\"p\": 2}]}, {\"i\": "
 			"[]}, {\"i\": [{\"p\": 3}]}, 7, null], \"g\": [[1, "
 			"2], [3]], \"e\": []}");
@@ -508,14 +544,38 @@ START_TEST(test_paths)
 		VALUE("e.x", r, "[]");
 		VALUE("count(e)", r, "0");
 		ck_assert_int_eq(ev("e is not null", r), EXPR_TRUE);
-		json_object_put(r);
 	}
+}
+END_TEST
+
+/* What the parser gives that json-c gave otherwise, or might have. */
+START_TEST(test_record_edges)
+{
+	const struct jnode *r = parse(
+		"{\"big\": 99999999999999999999, \"max\": 9223372036854775807, "
+		"\"min\": -9223372036854775808, \"over\": 9223372036854775808, "
+		"\"inf\": 1e400, \"neg0\": -0, \"o\": {\"a\": 1, \"b\": 2, "
+		"\"a\": 3}, \"s\": \"\\u00e9\\ud83d\\ude00\"}");
+
+	/* Past 64 bits an integer is a double (json-c clamped it to
+	 * INT64_MAX). */
+	VALUE("big", r, "1e+20");
+	VALUE("over", r, "9.2233720368547758e+18");
+	VALUE("max", r, "9223372036854775807");
+	VALUE("min", r, "-9223372036854775808");
+	VALUE("max + 1", r, "9.2233720368547758e+18");
+	VALUE("inf", r, "null"); /* not finite */
+	VALUE("neg0", r, "0");
+	/* A name given twice is one member, the last. */
+	VALUE("o.a", r, "3");
+	VALUE("len(o)", r, "2");
+	VALUE("len(s)", r, "2");
 }
 END_TEST
 
 START_TEST(test_lists_elementwise)
 {
-	json_object *r = json_tokener_parse(
+	const struct jnode *r = parse(
 		"{\"items\": [{\"price\": 2.5, \"quantity\": 2}, "
 		"{\"quantity\": "
 		"3}, {\"price\": \"x\", \"quantity\": 1}], \"tags\": [\"a\", "
@@ -555,13 +615,11 @@ START_TEST(test_lists_elementwise)
 	ck_assert_int_eq(ev("all(tags)", r), EXPR_NULL); /* not booleans */
 	/* A list as the result of a condition is not a boolean. */
 	ck_assert_int_eq(ev("items.quantity > 0", r), EXPR_NULL);
-	json_object_put(r);
-	r = json_tokener_parse("{\"e\": []}");
+	r = parse("{\"e\": []}");
 	ck_assert_int_eq(ev("all(e.x > 0)", r), EXPR_TRUE);
 	ck_assert_int_eq(ev("any(e.x > 0)", r), EXPR_FALSE);
 	VALUE("sum(e.x)", r, "null");
 	VALUE("avg(e.x)", r, "null");
-	json_object_put(r);
 }
 END_TEST
 
@@ -620,9 +678,8 @@ START_TEST(test_regex)
 		json_object_object_add(u, "email",
 				       json_object_new_string(cases[k].email));
 		json_object_object_add(r, "user", u);
-		REQUIRE(expr_eval(e, r) == cases[k].want, "'%s'",
+		REQUIRE(expr_eval(e, parse_json_c(r)) == cases[k].want, "'%s'",
 			cases[k].email);
-		json_object_put(r);
 	}
 	ck_assert_int_eq(expr_eval(e, seed), EXPR_TRUE);
 	ck_assert_int_eq(expr_eval(e, empty), EXPR_NULL);
@@ -632,11 +689,10 @@ START_TEST(test_regex)
 	ck_assert_int_eq(ev("'abc' matches '^b'", empty), EXPR_FALSE);
 	ck_assert_int_eq(ev("'abc' not matches '^b'", empty), EXPR_TRUE);
 	{
-		json_object *r = json_tokener_parse("{\"s\": \"a\\u0000b\"}");
+		const struct jnode *r = parse("{\"s\": \"a\\u0000b\"}");
 
 		ck_assert_int_eq(ev("s matches 'b$'", r), EXPR_TRUE);
 		ck_assert_int_eq(ev("len(s) = 3", r), EXPR_TRUE);
-		json_object_put(r);
 	}
 }
 END_TEST
@@ -655,7 +711,7 @@ END_TEST
 
 START_TEST(test_money)
 {
-	json_object *r;
+	const struct jnode *r;
 
 	ck_assert_int_eq(ev("round(sum(items.price * items.quantity), 2) = "
 			    "amount",
@@ -676,13 +732,12 @@ START_TEST(test_money)
 	VALUE("abs(-2.5)", empty, "2.5");
 	ck_assert_int_eq(ev("round(1.005, 2) = 1.01", empty), EXPR_TRUE);
 	/* A cent off is caught. */
-	r = json_tokener_parse("{\"amount\": 30.01, \"items\": [{\"price\": "
-			       "10.0, \"quantity\": 3}]}");
+	r = parse("{\"amount\": 30.01, \"items\": [{\"price\": "
+		  "10.0, \"quantity\": 3}]}");
 	ck_assert_int_eq(ev("round(sum(items.price * items.quantity), 2) = "
 			    "amount",
 			    r),
 			 EXPR_FALSE);
-	json_object_put(r);
 	/* Every sample event adds up. */
 	{
 		FILE *f = fopen(SAMPLE_EVENTS, "r");
@@ -693,10 +748,9 @@ START_TEST(test_money)
 
 		ck_assert_ptr_nonnull(f);
 		while (fgets(line, sizeof line, f)) {
-			json_object *o = json_tokener_parse(line);
+			const struct jnode *o = parse(line);
 
 			REQUIRE(expr_eval(e, o) == EXPR_TRUE, "line %d", n + 1);
-			json_object_put(o);
 			n++;
 		}
 		fclose(f);
@@ -711,6 +765,7 @@ START_TEST(test_big_lists)
 {
 	json_object *r = json_object_new_object(),
 		    *items = json_object_new_array();
+	const struct jnode *rec;
 
 	for (int k = 0; k < 5000; k++) {
 		json_object *it = json_object_new_object();
@@ -719,9 +774,9 @@ START_TEST(test_big_lists)
 		json_object_array_add(items, it);
 	}
 	json_object_object_add(r, "items", items);
-	ck_assert_int_eq(ev("sum(items.p * 2) = 24995000", r), EXPR_TRUE);
-	ck_assert_int_eq(ev("max(items.p + items.p) = 9998", r), EXPR_TRUE);
-	json_object_put(r);
+	rec = parse_json_c(r);
+	ck_assert_int_eq(ev("sum(items.p * 2) = 24995000", rec), EXPR_TRUE);
+	ck_assert_int_eq(ev("max(items.p + items.p) = 9998", rec), EXPR_TRUE);
 }
 END_TEST
 
@@ -850,8 +905,8 @@ START_TEST(test_expect_errors)
 }
 END_TEST
 
-/* A record from the seed event with one field replaced (value NULL:
- * removed). */
+/* The seed event with one field replaced (value NULL: removed), in
+ * json-c: parse_json_c makes it a record. */
 static json_object *variant(const char *path, json_object *value)
 {
 	json_object *r = json_tokener_parse(seed_line), *o = r;
@@ -921,42 +976,40 @@ START_TEST(test_expect_actions_and_counts)
 	/* A bad e-mail only warns: kept, counted. */
 	r = variant("user.email", json_object_new_string("nobody"));
 	json_object_object_add(r, "amount", json_object_new_double(5.0));
-	ck_assert_int_eq(expect_set_eval(&s, r), EXPECT_KEEP);
+	ck_assert_int_eq(expect_set_eval(&s, parse_json_c(r)), EXPECT_KEEP);
 	ck_assert_uint_eq(s.nfailed, 1);
 	ck_assert_str_eq(s.failed[0]->name, "valid_email");
 	ck_assert_ptr_null(s.fatal);
-	json_object_put(r);
 
 	/* No e-mail at all: the condition is null, which fails. */
 	r = variant("user.email", NULL);
 	json_object_object_add(r, "amount", json_object_new_double(5.0));
-	ck_assert_int_eq(expect_set_eval(&s, r), EXPECT_KEEP);
+	ck_assert_int_eq(expect_set_eval(&s, parse_json_c(r)), EXPECT_KEEP);
 	ck_assert_str_eq(s.failed[0]->name, "valid_email");
-	json_object_put(r);
 
 	/* A negative amount drops; all failures are listed. */
 	r = variant("amount", json_object_new_double(-5.0));
 	json_object_object_add(json_object_object_get(r, "user"), "email",
 			       json_object_new_string("x"));
-	ck_assert_int_eq(expect_set_eval(&s, r), EXPECT_DROP_RECORD);
+	ck_assert_int_eq(expect_set_eval(&s, parse_json_c(r)),
+			 EXPECT_DROP_RECORD);
 	ck_assert_uint_eq(s.nfailed, 2);
 	ck_assert_str_eq(s.failed[0]->name, "valid_email");
 	ck_assert_str_eq(s.failed[1]->name, "positive_amount");
-	json_object_put(r);
 
 	/* fail beats drop. */
 	r = variant("amount", json_object_new_double(-5.0));
 	json_object_object_add(r, "currency", json_object_new_string("XXX"));
-	ck_assert_int_eq(expect_set_eval(&s, r), EXPECT_FAIL_TASK);
+	ck_assert_int_eq(expect_set_eval(&s, parse_json_c(r)),
+			 EXPECT_FAIL_TASK);
 	ck_assert_str_eq(s.fatal->name, "known_currency");
 	ck_assert_uint_eq(s.nfailed, 2);
-	json_object_put(r);
 
 	/* A currency of the wrong type: null, which fails. */
 	r = variant("currency", json_object_new_int(840));
 	json_object_object_add(r, "amount", json_object_new_double(5.0));
-	ck_assert_int_eq(expect_set_eval(&s, r), EXPECT_FAIL_TASK);
-	json_object_put(r);
+	ck_assert_int_eq(expect_set_eval(&s, parse_json_c(r)),
+			 EXPECT_FAIL_TASK);
 
 	ck_assert_uint_eq(s.records, 6);
 	ck_assert_uint_eq(s.dropped, 2);
@@ -1004,8 +1057,7 @@ START_TEST(test_expect_summary)
 	expect_set_eval(&s, seed);
 	expect_set_eval(&s, seed);
 	r = variant("amount", json_object_new_int(0));
-	expect_set_eval(&s, r);
-	json_object_put(r);
+	expect_set_eval(&s, parse_json_c(r));
 	ck_assert_int_eq(
 		expect_set_summary(&s, &b, "bronze", 1767225600000000LL), 1);
 	jbuf_putc(&b, '\0');
@@ -1055,12 +1107,11 @@ START_TEST(test_builtins_on_samples)
 		add_ok(&s, k, expect_builtins[k].name);
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof line, f)) {
-		json_object *o = json_tokener_parse(line);
+		const struct jnode *o = parse(line);
 
 		REQUIRE(expect_set_eval(&s, o) == EXPECT_KEEP && !s.nfailed,
 			"%s failed: %s", s.nfailed ? s.failed[0]->name : "",
 			line);
-		json_object_put(o);
 	}
 	fclose(f);
 	ck_assert_uint_eq(s.records, 1000);
@@ -1084,6 +1135,7 @@ static Suite *expr_suite(void)
 	tcase_add_test(tc, test_keywords_and_names);
 	tcase_add_test(tc, test_three_valued_logic);
 	tcase_add_test(tc, test_paths);
+	tcase_add_test(tc, test_record_edges);
 	tcase_add_test(tc, test_lists_elementwise);
 	tcase_add_test(tc, test_runtime_type_mismatch);
 	tcase_add_test(tc, test_regex);

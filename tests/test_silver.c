@@ -943,10 +943,36 @@ START_TEST(test_invalid_records)
 	static const struct {
 		const char *value, *reason;
 	} cases[] = {
-		{"{\"transaction_id\": ", "not valid JSON: unexpected end of "
-					  "input"},
+		{"{\"transaction_id\": ", "not valid JSON: at byte 19: "
+					  "unexpected end of input"},
 		{"[1]", "top level: expected object, got array"},
-		{"{} x", "not valid JSON: trailing data"},
+		{"\"t\"", "top level: expected object, got string"},
+		{"{} x", "not valid JSON: at byte 3: data after the value"},
+		/* RFC 8259 strictly: json-c's default took all of these. */
+		{"{\"transaction_id\": NaN}",
+		 "not valid JSON: at byte 19: unexpected 'N'"},
+		{"{\"amount\": 1, /* c */ \"transaction_id\": \"t\"}",
+		 "not valid JSON: at byte 14: expected a member name in "
+		 "quotes"},
+		{"{'transaction_id': 't'}",
+		 "not valid JSON: at byte 1: expected a member name in quotes"},
+		{"{\"transaction_id\": \"t\",}",
+		 "not valid JSON: at byte 23: expected a member name in "
+		 "quotes"},
+		{"{\"transaction_id\": \"t\", \"items\": [1,]}",
+		 "not valid JSON: at byte 36: unexpected ']'"},
+		{"{\"transaction_id\": \"t\", \"amount\": 01}",
+		 "not valid JSON: at byte 34: invalid number (a leading zero)"},
+		{"{\"transaction_id\": \"t\", \"amount\": 1.}",
+		 "not valid JSON: at byte 34: invalid number"},
+		{"{\"transaction_id\": \"t\\ud800\"}",
+		 "not valid JSON: at byte 21: \\\\u escape of a lone "
+		 "surrogate"},
+		{"{\"transaction_id\": \"a\tb\"}",
+		 "not valid JSON: at byte 21: control character 0x09 in a "
+		 "string"},
+		{"{\"transaction_id\": tru}",
+		 "not valid JSON: at byte 19: expected 'true'"},
 		{"{\"amount\": 1}", "transaction_id: expected string, got "
 				    "nothing"},
 		{"{\"transaction_id\": 5}",
@@ -988,16 +1014,78 @@ START_TEST(test_invalid_records)
 		   "{\"_rescued_data\": null, \"_errors\": [\"no value (a "
 		   "tombstone)\"], \"_source\": {\"topic\": "
 		   "\"bronze_transactions\", \"partition\": 2, \"offset\": "
-		   "12}}");
+		   "23}}");
 	/* Bytes that are not UTF-8 are kept exactly, in base64. */
 	ck_assert_uint_eq(run("\xff"), 1);
 	assert_rec(sizeof cases / sizeof cases[0] + 1, "quarantine", "k",
 		   "{\"_rescued_data\": \"\\ufffd\", \"_rescued_data_base64\": "
-		   "\"/w==\", \"_errors\": [\"not valid JSON: unexpected "
-		   "character\"], \"_source\": {\"topic\": "
+		   "\"/w==\", \"_errors\": [\"not valid JSON: at byte 0: "
+		   "unexpected byte 0xff\"], \"_source\": {\"topic\": "
 		   "\"bronze_transactions\", \"partition\": 2, \"offset\": "
-		   "13}}");
+		   "24}}");
 	ck_assert_uint_eq(mock_state_count(mock_host_store(m)), 0);
+}
+END_TEST
+
+/* Values as the parser gives them: an integer past 64 bits is a double,
+ * so no int column and no user key takes it (json-c made it INT64_MAX,
+ * one user for all such ids); money is read from the number's text; a
+ * name given twice means its last value; bytes that are not UTF-8 in a
+ * string are replaced in the rows; nesting is bounded. */
+START_TEST(test_parsed_values)
+{
+	char deep[600];
+	int n;
+
+	mock_host_set(m, "expectations", "");
+	open_ok();
+	ck_assert_uint_eq(
+		run(replace(EV(.amount = "2.1e1",
+			       .items = "{\"item_id\": \"i1\", \"name\": "
+					"\"Lamp\", \"price\": 1e400, "
+					"\"quantity\": 99999999999999999999}"),
+			    "\"user_id\": 7",
+			    "\"user_id\": 18446744073709551616")),
+		2);
+	assert_rec(0, "transactions", "t1",
+		   "{\"transaction_id\": \"t1\", \"amount\": 21.00, "
+		   "\"currency\": \"USD\", \"timestamp\": \"" TS0
+		   "\", \"user_id\": null}");
+	assert_rec(
+		1, "items", "t1",
+		"{\"transaction_id\": \"t1\", \"item_id\": \"i1\", \"name\": "
+		"\"Lamp\", \"price\": null, \"quantity\": null, "
+		"\"category\": \"home\"}");
+	ck_assert_uint_eq(
+		run(replace(EV(.id = "t2", .amount = "9223372036854775807"),
+			    "\"currency\": \"USD\"",
+			    "\"currency\": \"EUR\", \"currency\": \"GBP\"")),
+		3);
+	assert_rec(2, "transactions", "t2",
+		   "{\"transaction_id\": \"t2\", \"amount\": null, "
+		   "\"currency\": \"GBP\", \"timestamp\": \"" TS0
+		   "\", \"user_id\": 7}");
+	ck_assert_uint_eq(run(EV(.id = "t3", .name = "Ann \xff")), 3);
+	ck_assert_ptr_nonnull(strstr(mock_host_record(m, 7)->value,
+				     "\"name\": \"Ann \\ufffd\""));
+	/* The top object and 127 arrays pass; 128 arrays do not. */
+	for (int depth = 127; depth <= 128; depth++) {
+		n = snprintf(deep, sizeof deep,
+			     "{\"transaction_id\": \"d%d\", "
+			     "\"timestamp\": \"" TS0 "\", \"x\": ",
+			     depth);
+		memset(deep + n, '[', (size_t)depth);
+		memset(deep + n + depth, ']', (size_t)depth);
+		strcpy(deep + n + 2 * depth, "}");
+		ck_assert_uint_eq(run(deep), 1);
+	}
+	assert_rec(8, "transactions", "d127",
+		   "{\"transaction_id\": \"d127\", \"amount\": null, "
+		   "\"currency\": null, \"timestamp\": \"" TS0
+		   "\", \"user_id\": null}");
+	ck_assert_ptr_nonnull(strstr(mock_host_record(m, 9)->value,
+				     "\"_errors\": [\"not valid JSON: at byte "
+				     "203: nested deeper than 128 levels\"]"));
 }
 END_TEST
 
@@ -1304,6 +1392,7 @@ static Suite *silver_suite(void)
 	tcase_add_test(tc, test_default_expectations);
 	tcase_add_test(tc, test_expectation_errors);
 	tcase_add_test(tc, test_invalid_records);
+	tcase_add_test(tc, test_parsed_values);
 	tcase_add_test(tc, test_faker_stream);
 	tcase_add_test(tc, test_exports_only_entry);
 	suite_add_tcase(s, tc);

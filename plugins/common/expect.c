@@ -298,7 +298,8 @@ void expect_set_free(struct expect_set *s)
 
 /* ---- running ---- */
 
-enum expect_verdict expect_set_eval(struct expect_set *s, json_object *rec)
+enum expect_verdict expect_set_eval(struct expect_set *s,
+				    const struct jnode *rec)
 {
 	enum expect_verdict verdict = EXPECT_KEEP;
 

@@ -23,7 +23,6 @@
 #ifndef SLUICE_EXPECT_H
 #define SLUICE_EXPECT_H
 
-#include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,7 +86,8 @@ int expect_set_add(struct expect_set *s, const char *option, size_t index,
 void expect_set_free(struct expect_set *s);
 
 /* Every expectation on rec, counted. */
-enum expect_verdict expect_set_eval(struct expect_set *s, json_object *rec);
+enum expect_verdict expect_set_eval(struct expect_set *s,
+				    const struct jnode *rec);
 
 /* Adds the counts since the last call to the host's counters:
  * dq_records_total{expectation="name",result="passed"|"failed"} and

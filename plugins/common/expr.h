@@ -2,14 +2,15 @@
  * expr.h - a small expression language over JSON records, for
  * data-quality expectations and computed fields. Compiled once (syntax
  * and the type errors visible without data are reported with a column),
- * evaluated per record against a json-c object.
+ * evaluated per record against a parsed document's root (jdoc.h).
  *
  *   user.email matches '^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$'
  *   round(sum(items.price * items.quantity), 2) = amount
  *   currency in ['USD', 'EUR'] and not (user.age < 18 or user.age is null)
  *
  * Values: null, true/false, 64-bit integers, doubles, strings, objects
- * (opaque: only `is null`, count and len see them) and lists. A field path
+ * (opaque: only `is null`, count and len see them) and lists; a record's
+ * integer too large for 64 bits is a double. A field path
  * (a.b.c) that passes through an array yields the list of what it finds
  * in each element, in order, with null where an element lacks the field,
  * so that items.price * items.quantity pairs the right numbers; arrays
@@ -54,9 +55,10 @@
 #ifndef SLUICE_EXPR_H
 #define SLUICE_EXPR_H
 
-#include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "jdoc.h"
 
 enum expr_result { EXPR_FALSE = 0, EXPR_TRUE = 1, EXPR_NULL = 2 };
 
@@ -89,7 +91,7 @@ struct expr_value {
 			const char *p; /* not NUL-terminated */
 			size_t len;
 		} s;
-		json_object *obj;
+		const struct jnode *obj;
 		struct {
 			struct expr_value *v; /* never lists themselves */
 			size_t n;
@@ -133,11 +135,11 @@ enum expr_stype expr_static_type(const struct expr *e);
 
 /* A condition on record: true, false, or null (unknown: a null operand
  * or a type mismatch; a result that is not a boolean is null too). */
-enum expr_result expr_eval(const struct expr *e, json_object *record);
+enum expr_result expr_eval(const struct expr *e, const struct jnode *record);
 
 /* The value of e on record. Strings point into the record or into e;
  * lists into the arena: valid while all three are. */
-void expr_value(const struct expr *e, json_object *record,
+void expr_value(const struct expr *e, const struct jnode *record,
 		struct expr_arena *arena, struct expr_value *out);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * expr_eval.c - evaluation of a compiled expression on a json-c record,
- * with the semantics spelled out in expr.h. Values live on the C stack,
- * in the record, in the compiled tree, or (lists) in an arena that an
- * evaluation frees as a whole.
+ * expr_eval.c - evaluation of a compiled expression on a record parsed by
+ * jdoc, with the semantics spelled out in expr.h. Values live on the C
+ * stack, in the record, in the compiled tree, or (lists) in an arena that
+ * an evaluation frees as a whole.
  */
 #include <float.h>
 #include <math.h>
@@ -97,24 +97,24 @@ static double num(const struct expr_value *v)
 	return v->type == EXPR_V_INT ? (double)v->u.i : v->u.d;
 }
 
-static void from_json(json_object *o, struct expr_value *v)
+static void from_json(const struct jnode *o, struct expr_value *v)
 {
-	switch (json_object_get_type(o)) {
-	case json_type_boolean:
-		set_bool(v, json_object_get_boolean(o));
+	switch (o->type) {
+	case JT_BOOL:
+		set_bool(v, o->boolean);
 		return;
-	case json_type_int:
-		set_int(v, json_object_get_int64(o));
+	case JT_INT:
+		set_int(v, o->num.i);
 		return;
-	case json_type_double:
-		set_double(v, json_object_get_double(o));
+	case JT_DOUBLE:
+		set_double(v, o->num.d);
 		return;
-	case json_type_string:
+	case JT_STRING:
 		v->type = EXPR_V_STRING;
-		v->u.s.p = json_object_get_string(o);
-		v->u.s.len = (size_t)json_object_get_string_len(o);
+		v->u.s.p = o->str;
+		v->u.s.len = o->len;
 		return;
-	case json_type_object:
+	case JT_OBJECT:
 		v->type = EXPR_V_OBJECT;
 		v->u.obj = o;
 		return;
@@ -152,17 +152,20 @@ static void push(struct expr_arena *a, struct vlist *l,
 
 /* What path segments seg.. find from o, into l: arrays are mapped over
  * (and flattened), a missing field is a null. */
-static void collect(const struct expr_node *n, size_t seg, json_object *o,
-		    struct expr_arena *a, struct vlist *l)
+static void collect(const struct expr_node *n, size_t seg,
+		    const struct jnode *o, struct expr_arena *a,
+		    struct vlist *l)
 {
 	struct expr_value v;
-	json_object *c;
+	const struct jnode *c;
 
-	if (json_object_get_type(o) == json_type_array) {
-		size_t len = json_object_array_length(o);
-
-		for (size_t k = 0; k < len && !l->oom; k++)
-			collect(n, seg, json_object_array_get_idx(o, k), a, l);
+	if (o->type == JT_ARRAY) {
+		JNODE_EACH(e, o)
+		{
+			if (l->oom)
+				break;
+			collect(n, seg, e, a, l);
+		}
 		return;
 	}
 	if (seg == n->nsegs) {
@@ -170,31 +173,31 @@ static void collect(const struct expr_node *n, size_t seg, json_object *o,
 		push(a, l, &v);
 		return;
 	}
-	if (json_object_get_type(o) == json_type_object &&
-	    json_object_object_get_ex(o, n->segs[seg].name, &c))
+	c = jnode_getn(o, n->segs[seg].name, n->segs[seg].len);
+	if (c)
 		collect(n, seg + 1, c, a, l);
 	else
 		push(a, l, &null_value);
 }
 
-static void resolve(const struct expr_node *n, json_object *rec,
+static void resolve(const struct expr_node *n, const struct jnode *rec,
 		    struct expr_arena *a, struct expr_value *out)
 {
-	json_object *o = rec;
+	const struct jnode *o = rec;
 	struct vlist l = {0};
 	size_t k;
 
 	/* The common case, no array on the way: no list. */
 	for (k = 0; k < n->nsegs; k++) {
-		if (json_object_get_type(o) == json_type_array)
+		if (o->type == JT_ARRAY)
 			break;
-		if (json_object_get_type(o) != json_type_object ||
-		    !json_object_object_get_ex(o, n->segs[k].name, &o)) {
+		o = jnode_getn(o, n->segs[k].name, n->segs[k].len);
+		if (!o) {
 			*out = null_value;
 			return;
 		}
 	}
-	if (json_object_get_type(o) != json_type_array) {
+	if (o->type != JT_ARRAY) {
 		from_json(o, out);
 		return;
 	}
@@ -510,6 +513,24 @@ static size_t utf8_chars(const char *s, size_t n)
 	return c;
 }
 
+/* The names of object o, each once: a name given twice is one member
+ * whose value is the last (jnode_get), as a path sees it. */
+static size_t members(const struct jnode *o)
+{
+	size_t n = 0;
+
+	JNODE_EACH(c, o)
+	{
+		const struct jnode *d = c + c->skip;
+
+		while (d < o + o->skip && (d->key_len != c->key_len ||
+					   memcmp(d->key, c->key, c->key_len)))
+			d += d->skip;
+		n += d == o + o->skip;
+	}
+	return n;
+}
+
 static void f_len(const struct expr_value *x, struct expr_value *out)
 {
 	switch (x->type) {
@@ -520,7 +541,7 @@ static void f_len(const struct expr_value *x, struct expr_value *out)
 		set_int(out, (int64_t)x->u.list.n);
 		break;
 	case EXPR_V_OBJECT:
-		set_int(out, json_object_object_length(x->u.obj));
+		set_int(out, (int64_t)members(x->u.obj));
 		break;
 	default:
 		*out = null_value;
@@ -611,7 +632,7 @@ static void aggregate(const struct expr_node *n, const struct expr_value *x,
 
 /* ---- the tree ---- */
 
-static void eval(const struct expr_node *n, json_object *rec,
+static void eval(const struct expr_node *n, const struct jnode *rec,
 		 struct expr_arena *a, struct expr_value *out)
 {
 	struct expr_value x, y;
@@ -684,13 +705,13 @@ static void eval(const struct expr_node *n, json_object *rec,
 	*out = null_value;
 }
 
-void expr_value(const struct expr *e, json_object *record,
+void expr_value(const struct expr *e, const struct jnode *record,
 		struct expr_arena *arena, struct expr_value *out)
 {
 	eval(e->root, record, arena, out);
 }
 
-enum expr_result expr_eval(const struct expr *e, json_object *record)
+enum expr_result expr_eval(const struct expr *e, const struct jnode *record)
 {
 	struct expr_arena a; /* not zeroed: only these two matter */
 	struct expr_value v;

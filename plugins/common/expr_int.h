@@ -41,6 +41,7 @@ enum expr_fn {
 
 struct expr_seg {
 	char *name; /* NUL-terminated */
+	size_t len; /* strlen(name), once: looked up per record */
 };
 
 struct expr_node {

@@ -578,7 +578,8 @@ static struct expr_node *path(struct ps *ps)
 			return NULL;
 		}
 		n->segs = v;
-		n->segs[n->nsegs++].name = name;
+		n->segs[n->nsegs].name = name;
+		n->segs[n->nsegs++].len = strlen(name);
 		next(ps);
 		if (ps->tok.t != T_DOT)
 			return n;

@@ -11,5 +11,4 @@ plugins_common_libsluiceplugin_la_SOURCES = \
 	plugins/common/expect.c plugins/common/expect.h
 plugins_common_libsluiceplugin_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/common
-plugins_common_libsluiceplugin_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-plugins_common_libsluiceplugin_la_LIBADD = $(JSONC_LIBS)
+plugins_common_libsluiceplugin_la_LIBADD = -lm

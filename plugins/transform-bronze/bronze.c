@@ -4,8 +4,8 @@
  * declared schema (scan.c) and written either to "out", as it came plus
  * ingest_ts and _source, or to "quarantine" with its raw text and every
  * reason (write.c). Nothing is dropped. With expectations declared, a
- * good record is also parsed by json-c and checked against them
- * (expect.c); their counts go to the "dq" output every dq.interval.
+ * good record is also parsed into a document (jdoc.h) and checked against
+ * them (expect.c); their counts go to the "dq" output every dq.interval.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 
 #include "expect.h"
 #include "jbuf.h"
+#include "jdoc.h"
 #include "scan.h"
 #include "schema.h"
 #include "sluice/plugin.h"
@@ -55,7 +56,7 @@ struct bronze {
 	int64_t counts[COUNT_N];
 	unsigned pending; /* records counted since the last flush */
 	struct expect_set dq;
-	json_tokener *tok; /* with expectations only */
+	struct jdoc doc; /* used with expectations only; reused */
 	int64_t dq_interval_ms, next_dq_ms;
 };
 
@@ -95,8 +96,7 @@ static void bronze_free(struct bronze *b)
 	bronze_scan_free(&b->scan);
 	bronze_schema_free(b->schema);
 	expect_set_free(&b->dq);
-	if (b->tok)
-		json_tokener_free(b->tok);
+	jdoc_free(&b->doc);
 	jbuf_free(&b->buf);
 	free(b);
 }
@@ -201,17 +201,9 @@ static enum sluice_status bronze_open(struct sluice_task *t,
 		return SLUICE_FATAL;
 	}
 	b->dq_interval_ms = h->opt_duration_ms(t, "dq.interval");
-	if (b->dq.n) {
-		/* One deeper than the scan allows: json-c never refuses
-		 * what the scan let through. */
-		b->tok = json_tokener_new_ex((int)h->opt_int(t, "max.depth") +
-					     1);
-		if (!b->tok) {
-			h->set_error(t, "out of memory");
-			bronze_free(b);
-			return SLUICE_FATAL;
-		}
-	}
+	/* Deeper than the scan allows, so that the parse never refuses
+	 * what the scan let through; no UTF-8 check: the scan made it. */
+	jdoc_init(&b->doc, (int)h->opt_int(t, "max.depth") + 1, 0);
 	*state = b;
 	return SLUICE_OK;
 }
@@ -286,8 +278,8 @@ quarantine_one(struct bronze *b, struct sluice_task *t,
 	return emit(b, t, "quarantine", in, c);
 }
 
-/* A good record with expectations declared: parsed once more, by json-c,
- * and checked. */
+/* A good record with expectations declared: parsed once more, into the
+ * document, and checked. */
 static enum sluice_status expectations(struct bronze *b, struct sluice_task *t,
 				       const struct sluice_record *in,
 				       const struct bronze_origin *o)
@@ -295,20 +287,24 @@ static enum sluice_status expectations(struct bronze *b, struct sluice_task *t,
 	const char *reasons[BRONZE_MAX_REASONS];
 	char text[BRONZE_MAX_REASONS][96];
 	enum expect_verdict v;
-	json_object *rec;
+	const struct jnode *rec;
 	size_t n = 0;
 
-	json_tokener_reset(b->tok);
-	rec = json_tokener_parse_ex(b->tok, in->value, (int)in->value_len);
+	rec = jdoc_parse(&b->doc, in->value, in->value_len);
+	if (!rec && b->doc.oom) {
+		b->host->set_error(t, "out of memory");
+		return SLUICE_RETRY;
+	}
 	if (!rec) {
-		snprintf(text[0], sizeof text[0],
-			 "expectations: json-c could not parse the value: %s",
-			 json_tokener_error_desc(
-				 json_tokener_get_error(b->tok)));
-		return quarantine_one(b, t, in, o, COUNT_EXPECTATION, text[0]);
+		/* Not expected: the scan accepted the same text. */
+		char why[sizeof b->doc.err + 64];
+
+		snprintf(why, sizeof why,
+			 "expectations: could not parse the value: %s",
+			 b->doc.err);
+		return quarantine_one(b, t, in, o, COUNT_EXPECTATION, why);
 	}
 	v = expect_set_eval(&b->dq, rec);
-	json_object_put(rec);
 	if (v == EXPECT_FAIL_TASK) {
 		b->host->set_error(t,
 				   "expectation '%s' failed (on violation "

@@ -9,8 +9,6 @@ plugins_transform_silver_transform_silver_la_SOURCES = \
 plugins_transform_silver_transform_silver_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/common
 plugins_transform_silver_transform_silver_la_LDFLAGS = $(plugin_ldflags)
-plugins_transform_silver_transform_silver_la_CFLAGS = $(AM_CFLAGS) \
-	$(JSONC_CFLAGS)
 plugins_transform_silver_transform_silver_la_LIBADD = \
-	plugins/common/libsluiceplugin.la $(JSONC_LIBS) -lm
+	plugins/common/libsluiceplugin.la -lm
 EXTRA_DIST += plugins/transform-silver/README.md

@@ -97,26 +97,18 @@ int silver_money_parse(const char *s, size_t n, int64_t *cents)
 	return 0;
 }
 
-int silver_money_of(json_object *v, int64_t *cents)
+int silver_money_of(const struct jnode *v, int64_t *cents)
 {
-	const char *text;
-
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t i = json_object_get_int64(v);
-
-		if (i > INT64_MAX / 100 || i < -(INT64_MAX / 100))
+	if (v && v->type == JT_INT) {
+		if (v->num.i > INT64_MAX / 100 || v->num.i < -(INT64_MAX / 100))
 			return -1;
-		*cents = i * 100;
+		*cents = v->num.i * 100;
 		return 0;
 	}
-	if (!json_object_is_type(v, json_type_double))
+	if (!v || v->type != JT_DOUBLE)
 		return -1;
-	/* json-c keeps the text a parsed double came from as its
-	 * serialiser's user data: the exact decimal the producer wrote. */
-	text = json_object_get_userdata(v);
-	if (!text)
-		text = json_object_get_string(v);
-	return silver_money_parse(text, strlen(text), cents);
+	/* The exact decimal the producer wrote, not the nearest double. */
+	return silver_money_parse(v->str, v->len, cents);
 }
 
 void silver_money_write(struct jbuf *b, int64_t cents)
@@ -222,46 +214,15 @@ int silver_time_parse(const char *s, size_t n, int64_t *us)
 	return 0;
 }
 
-const char *silver_type_name(json_object *v)
+const char *silver_str(const struct jnode *v, size_t *len)
 {
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "bool";
-	case json_type_double:
-		return "double";
-	case json_type_int:
-		return "int";
-	case json_type_object:
-		return "object";
-	case json_type_array:
-		return "array";
-	case json_type_string:
-		return "string";
-	}
-	return "unknown";
-}
-
-json_object *silver_get(json_object *o, const char *name)
-{
-	json_object *v = NULL;
-
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, name, &v))
+	if (!v || v->type != JT_STRING)
 		return NULL;
-	return v;
+	*len = v->len;
+	return v->str;
 }
 
-const char *silver_str(json_object *v, size_t *len)
-{
-	if (!json_object_is_type(v, json_type_string))
-		return NULL;
-	*len = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
-}
-
-void silver_col_str(struct jbuf *b, json_object *v)
+void silver_col_str(struct jbuf *b, const struct jnode *v)
 {
 	size_t len;
 	const char *s = silver_str(v, &len);
@@ -272,15 +233,15 @@ void silver_col_str(struct jbuf *b, json_object *v)
 		JBUF_LIT(b, "null");
 }
 
-void silver_col_int(struct jbuf *b, json_object *v)
+void silver_col_int(struct jbuf *b, const struct jnode *v)
 {
-	if (json_object_is_type(v, json_type_int))
-		jbuf_i64(b, json_object_get_int64(v));
+	if (v && v->type == JT_INT)
+		jbuf_i64(b, v->num.i);
 	else
 		JBUF_LIT(b, "null");
 }
 
-void silver_col_money(struct jbuf *b, json_object *v)
+void silver_col_money(struct jbuf *b, const struct jnode *v)
 {
 	int64_t cents;
 

@@ -1,6 +1,6 @@
 /*
  * silver.c - the transform-silver plugin: its descriptor and option table,
- * and the task. Each bronze record is parsed once (json-c), checked
+ * and the task. Each bronze record is parsed once (jdoc.h), checked
  * against the data-quality expectations, and split into the silver
  * tables: one `transactions` row per new transaction id, one `items` row
  * per line item, and a `users` row when the user is new or changed.
@@ -17,6 +17,7 @@
 
 #include "expect.h"
 #include "jbuf.h"
+#include "jdoc.h"
 #include "rows.h"
 #include "sluice/plugin.h"
 #include "window.h"
@@ -24,7 +25,7 @@
 /* Counters are summed here and handed to the host every this many
  * records, and at every tick. */
 #define COUNTER_BATCH 1024
-/* json-c's nesting limit for the input (bronze allows 32 by default). */
+/* The nesting limit for the input (bronze allows 32 by default). */
 #define PARSE_DEPTH 128
 /* Reasons in one quarantine record, at most. */
 #define MAX_REASONS 16
@@ -81,7 +82,7 @@ struct item_row {
 struct silver {
 	const struct sluice_host *host;
 	struct expect_set dq;
-	json_tokener *tok;
+	struct jdoc doc; /* the record, parsed: reused */
 	struct silver_window win;
 	struct jbuf rows;    /* the transaction row, then the items' */
 	struct jbuf user;    /* the users row */
@@ -127,8 +128,7 @@ static void silver_free(struct silver *s)
 	if (!s)
 		return;
 	expect_set_free(&s->dq);
-	if (s->tok)
-		json_tokener_free(s->tok);
+	jdoc_free(&s->doc);
 	silver_window_free(&s->win);
 	jbuf_free(&s->rows);
 	jbuf_free(&s->user);
@@ -204,11 +204,9 @@ static enum sluice_status silver_open(struct sluice_task *t,
 	if (read_expectations(t, h, &s->dq))
 		goto fail;
 	s->dq_interval_ms = h->opt_duration_ms(t, "dq.interval");
-	s->tok = json_tokener_new_ex(PARSE_DEPTH);
-	if (!s->tok) {
-		h->set_error(t, "out of memory");
-		goto fail;
-	}
+	/* No UTF-8 check: the rows' writer (jbuf_str) replaces what is not
+	 * UTF-8, as it did when json-c let such strings through. */
+	jdoc_init(&s->doc, PARSE_DEPTH, 0);
 	if (silver_window_open(
 		    &s->win, h, t, h->opt_int(t, "dedup.window.count"),
 		    h->opt_duration_ms(t, "dedup.window.time") * 1000))
@@ -413,11 +411,12 @@ static int add_item(struct silver *s)
 /* The transaction row and the item rows of rec into s->rows and
  * s->items. Returns NULL, or what makes rec impossible to split (why
  * holds the text). */
-static const char *write_rows(struct silver *s, json_object *rec,
-			      json_object *txid, char *why, size_t len)
+static const char *write_rows(struct silver *s, const struct jnode *rec,
+			      const struct jnode *txid, char *why, size_t len)
 {
-	json_object *items = silver_get(rec, "items");
-	json_object *category = silver_get(rec, "category");
+	const struct jnode *items = jnode_get(rec, "items");
+	const struct jnode *category = jnode_get(rec, "category");
+	const struct jnode *it = NULL;
 	struct jbuf *b = &s->rows;
 	size_t n = 0;
 
@@ -426,40 +425,40 @@ static const char *write_rows(struct silver *s, json_object *rec,
 	JBUF_LIT(b, "{\"transaction_id\": ");
 	silver_col_str(b, txid);
 	JBUF_LIT(b, ", \"amount\": ");
-	silver_col_money(b, silver_get(rec, "amount"));
+	silver_col_money(b, jnode_get(rec, "amount"));
 	JBUF_LIT(b, ", \"currency\": ");
-	silver_col_str(b, silver_get(rec, "currency"));
+	silver_col_str(b, jnode_get(rec, "currency"));
 	JBUF_LIT(b, ", \"timestamp\": ");
-	silver_col_str(b, silver_get(rec, "timestamp"));
+	silver_col_str(b, jnode_get(rec, "timestamp"));
 	JBUF_LIT(b, ", \"user_id\": ");
-	silver_col_int(b, silver_get(silver_get(rec, "user"), "user_id"));
+	silver_col_int(b, jnode_get(jnode_get(rec, "user"), "user_id"));
 	jbuf_putc(b, '}');
-	if (items && !json_object_is_type(items, json_type_null)) {
-		if (!json_object_is_type(items, json_type_array)) {
+	if (items && items->type != JT_NULL) {
+		if (items->type != JT_ARRAY) {
 			snprintf(why, len, "items: expected array, got %s",
-				 silver_type_name(items));
+				 jnode_type_name(items));
 			return why;
 		}
-		n = json_object_array_length(items);
+		n = items->len;
+		it = items + 1;
 	}
-	for (size_t k = 0; k < n; k++) {
-		json_object *it = json_object_array_get_idx(items, k);
-		json_object *id = silver_get(it, "item_id");
+	for (size_t k = 0; k < n; k++, it += it->skip) {
+		const struct jnode *id = jnode_get(it, "item_id");
 		struct item_row *r;
 		const char *ids;
 		size_t idlen;
 
-		if (!json_object_is_type(it, json_type_object)) {
+		if (it->type != JT_OBJECT) {
 			snprintf(why, len,
 				 "items[%zu]: expected object, got %s", k,
-				 silver_type_name(it));
+				 jnode_type_name(it));
 			return why;
 		}
 		ids = silver_str(id, &idlen);
 		if (!ids) {
 			snprintf(why, len,
 				 "items[%zu].item_id: expected string, got %s",
-				 k, id ? silver_type_name(id) : "nothing");
+				 k, id ? jnode_type_name(id) : "nothing");
 			return why;
 		}
 		if (add_item(s)) {
@@ -473,11 +472,11 @@ static const char *write_rows(struct silver *s, json_object *rec,
 		JBUF_LIT(b, ", \"item_id\": ");
 		jbuf_str(b, ids, idlen);
 		JBUF_LIT(b, ", \"name\": ");
-		silver_col_str(b, silver_get(it, "name"));
+		silver_col_str(b, jnode_get(it, "name"));
 		JBUF_LIT(b, ", \"price\": ");
-		silver_col_money(b, silver_get(it, "price"));
+		silver_col_money(b, jnode_get(it, "price"));
 		JBUF_LIT(b, ", \"quantity\": ");
-		silver_col_int(b, silver_get(it, "quantity"));
+		silver_col_int(b, jnode_get(it, "quantity"));
 		JBUF_LIT(b, ", \"category\": ");
 		silver_col_str(b, category);
 		jbuf_putc(b, '}');
@@ -491,30 +490,30 @@ static const char *write_rows(struct silver *s, json_object *rec,
  * its version), or the same as stored. Returns -1 when there is no
  * user, 0 unchanged, 1 to emit. */
 static int user_change(struct silver *s, struct sluice_task *t,
-		       json_object *rec, char *key, size_t *key_len,
+		       const struct jnode *rec, char *key, size_t *key_len,
 		       uint64_t *version)
 {
-	json_object *user = silver_get(rec, "user");
-	json_object *uid = silver_get(user, "user_id");
+	const struct jnode *user = jnode_get(rec, "user");
+	const struct jnode *uid = jnode_get(user, "user_id");
 	struct jbuf *p = &s->profile, *b = &s->user;
 	const unsigned char *old;
 	size_t old_len;
 	int n;
 
-	if (!json_object_is_type(uid, json_type_int))
+	if (!uid || uid->type != JT_INT)
 		return -1;
-	n = snprintf(key, 24, "u:%lld", (long long)json_object_get_int64(uid));
+	n = snprintf(key, 24, "u:%lld", (long long)uid->num.i);
 	*key_len = (size_t)n;
 	jbuf_reset(p);
 	/* Room for the version in front: the store's value is both. */
 	JBUF_LIT(p, "vvvvvvvv\"name\": ");
-	silver_col_str(p, silver_get(user, "name"));
+	silver_col_str(p, jnode_get(user, "name"));
 	JBUF_LIT(p, ", \"age\": ");
-	silver_col_int(p, silver_get(user, "age"));
+	silver_col_int(p, jnode_get(user, "age"));
 	JBUF_LIT(p, ", \"email\": ");
-	silver_col_str(p, silver_get(user, "email"));
+	silver_col_str(p, jnode_get(user, "email"));
 	JBUF_LIT(p, ", \"address\": ");
-	silver_col_str(p, silver_get(user, "address"));
+	silver_col_str(p, jnode_get(user, "address"));
 	old = s->host->state_get(t, key, *key_len, &old_len);
 	if (old && old_len == p->len && !memcmp(old + 8, p->p + 8, p->len - 8))
 		return 0;
@@ -534,7 +533,7 @@ static int user_change(struct silver *s, struct sluice_task *t,
 	JBUF_LIT(b, ", \"version\": ");
 	jbuf_u64(b, *version);
 	JBUF_LIT(b, ", \"updated_at\": ");
-	silver_col_str(b, silver_get(rec, "timestamp"));
+	silver_col_str(b, jnode_get(rec, "timestamp"));
 	jbuf_putc(b, '}');
 	return 1;
 }
@@ -542,10 +541,10 @@ static int user_change(struct silver *s, struct sluice_task *t,
 /* A record that passed the expectations: split, deduplicated, emitted. */
 static enum sluice_status split(struct silver *s, struct sluice_task *t,
 				const struct sluice_record *in,
-				json_object *rec)
+				const struct jnode *rec)
 {
-	json_object *txid = silver_get(rec, "transaction_id");
-	json_object *ts = silver_get(rec, "timestamp");
+	const struct jnode *txid = jnode_get(rec, "transaction_id");
+	const struct jnode *ts = jnode_get(rec, "timestamp");
 	const char *id, *tss, *bad;
 	size_t id_len, ts_len, ukey_len = 0, nitems_out = 0;
 	char why[256], ukey[24];
@@ -557,7 +556,7 @@ static enum sluice_status split(struct silver *s, struct sluice_task *t,
 	if (!id)
 		return invalid(s, t, in,
 			       "transaction_id: expected string, got %s",
-			       txid ? silver_type_name(txid) : "nothing");
+			       txid ? jnode_type_name(txid) : "nothing");
 	if (id_len == 0 || id_len > SILVER_ID_MAX)
 		return invalid(s, t, in, "transaction_id: %s (1 to 1000 bytes)",
 			       id_len ? "too long" : "empty");
@@ -572,7 +571,7 @@ static enum sluice_status split(struct silver *s, struct sluice_task *t,
 	tss = silver_str(ts, &ts_len);
 	if (!tss)
 		return invalid(s, t, in, "timestamp: expected string, got %s",
-			       ts ? silver_type_name(ts) : "nothing");
+			       ts ? jnode_type_name(ts) : "nothing");
 	if (silver_time_parse(tss, ts_len, &time_us))
 		return invalid(s, t, in,
 			       "timestamp: not an ISO 8601 time: '%.*s'",
@@ -623,37 +622,20 @@ static enum sluice_status silver_process(void *state, struct sluice_task *t,
 					 const struct sluice_record *in)
 {
 	struct silver *s = state;
-	enum sluice_status st;
-	json_object *rec;
-	size_t end;
+	const struct jnode *rec;
 
 	if (!in->value)
 		return invalid(s, t, in, "no value (a tombstone)");
-	json_tokener_reset(s->tok);
-	rec = json_tokener_parse_ex(s->tok, in->value, (int)in->value_len);
-	if (!rec) {
-		enum json_tokener_error e = json_tokener_get_error(s->tok);
-
-		return invalid(s, t, in, "not valid JSON: %s",
-			       e == json_tokener_continue
-				       ? "unexpected end of input"
-				       : json_tokener_error_desc(e));
+	rec = jdoc_parse(&s->doc, in->value, in->value_len);
+	if (!rec && s->doc.oom) {
+		s->host->set_error(t, "out of memory");
+		return SLUICE_RETRY;
 	}
-	end = json_tokener_get_parse_end(s->tok);
-	while (end < in->value_len &&
-	       strchr(" \t\r\n", ((const char *)in->value)[end]))
-		end++;
-	if (end < in->value_len ||
-	    !json_object_is_type(rec, json_type_object)) {
-		const char *type = silver_type_name(rec);
-
-		json_object_put(rec);
-		if (end < in->value_len)
-			return invalid(s, t, in,
-				       "not valid JSON: trailing data");
+	if (!rec)
+		return invalid(s, t, in, "not valid JSON: %s", s->doc.err);
+	if (rec->type != JT_OBJECT)
 		return invalid(s, t, in, "top level: expected object, got %s",
-			       type);
-	}
+			       jnode_type_name(rec));
 	if (s->dq.n) {
 		enum expect_verdict v = expect_set_eval(&s->dq, rec);
 
@@ -665,17 +647,12 @@ static enum sluice_status silver_process(void *state, struct sluice_task *t,
 				s->dq.fatal->name, in->topic ? in->topic : "",
 				(int)in->partition, (long long)in->offset,
 				s->dq.fatal->condition);
-			json_object_put(rec);
 			return SLUICE_FATAL;
 		}
-		if (v == EXPECT_DROP_RECORD) {
-			json_object_put(rec);
+		if (v == EXPECT_DROP_RECORD)
 			return dropped(s, t, in);
-		}
 	}
-	st = split(s, t, in, rec);
-	json_object_put(rec);
-	return st;
+	return split(s, t, in, rec);
 }
 
 static enum sluice_status silver_tick(void *state, struct sluice_task *t,
