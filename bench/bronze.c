@@ -7,7 +7,7 @@
  *   bronze scan+write       the plugin's own work: scan.c then write.c
  *   bronze process          the plugin through its descriptor and the
  *                           mock host (which copies every record)
- *   bronze + 5 expectations the shipped expectations on top (json-c
+ *   bronze + 5 expectations the shipped expectations on top (jdoc
  *                           parses each good record once more for them)
  *
  * Usage: bench/bronze [events.jsonl [rounds]]. Each figure is the best of
