@@ -482,8 +482,12 @@ int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
 	return 0;
 }
 
-/* The fetcher is woken at most this often (a request to a leader). */
+/* The fetcher is woken at most this often (a request to a leader), and
+ * less often, down to once a second, while wakes bring nothing: a high
+ * watermark past the last record a consumer can see (a transaction's
+ * commit marker) must not make an idle task ask 20 times a second. */
 #define NUDGE_MS 5
+#define NUDGE_MAX_MS 1000
 
 /*
  * librdkafka (2.0, Debian 12's) stops fetching while a consumer's queue
@@ -501,7 +505,11 @@ static void fetch_nudge(struct sluice_task *t)
 	int64_t now = worker_now_ms();
 	if (now < t->nudge_next_ms)
 		return;
-	t->nudge_next_ms = now + NUDGE_MS;
+	if (t->nudge_gap_ms < NUDGE_MS)
+		t->nudge_gap_ms = NUDGE_MS;
+	t->nudge_next_ms = now + t->nudge_gap_ms;
+	if (t->nudge_gap_ms < NUDGE_MAX_MS)
+		t->nudge_gap_ms *= 2;
 	rd_kafka_topic_partition_list_t *a = NULL;
 	if (rd_kafka_assignment(t->consumer, &a) || !a)
 		return;
@@ -533,10 +541,17 @@ static void fetch_nudge(struct sluice_task *t)
 rd_kafka_message_t *task_consumer_poll(struct sluice_task *t, int timeout_ms)
 {
 	rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 0);
-	if (m || !timeout_ms)
+	if (m) {
+		t->nudge_gap_ms = NUDGE_MS;
+		return m;
+	}
+	if (!timeout_ms)
 		return m;
 	fetch_nudge(t);
-	return rd_kafka_consumer_poll(t->consumer, timeout_ms);
+	m = rd_kafka_consumer_poll(t->consumer, timeout_ms);
+	if (m)
+		t->nudge_gap_ms = NUDGE_MS;
+	return m;
 }
 
 void task_update_lag(struct sluice_task *t)

@@ -69,6 +69,32 @@ START_TEST(stamp_set_and_read)
 	rd_kafka_header_get_last(h, ORIGIN_HEADER, &v, &len);
 	ck_assert(!memcmp(v, "bronze_transactions/7/124/0", len));
 	rd_kafka_headers_destroy(h);
+
+	/* The largest numbers; a 249-byte name (Kafka's longest) is
+	 * stamped, a longer one is not. */
+	static char name[251];
+	memset(name, 't', 249);
+	in = (struct sluice_record){
+		.topic = "x", .partition = INT32_MAX, .offset = INT64_MAX};
+	h = NULL;
+	origin_stamp_set(&h, &in, INT64_MAX);
+	rd_kafka_header_get_last(h, ORIGIN_HEADER, &v, &len);
+	const char *want = "x/2147483647/9223372036854775807/"
+			   "9223372036854775807";
+	ck_assert_int_eq((int)len, (int)strlen(want));
+	ck_assert(!memcmp(v, want, len));
+	rd_kafka_headers_destroy(h);
+	in.topic = name;
+	h = NULL;
+	origin_stamp_set(&h, &in, 0);
+	ck_assert_ptr_nonnull(h);
+	rd_kafka_header_get_last(h, ORIGIN_HEADER, &v, &len);
+	ck_assert_int_eq((int)len, 249 + 1 + 10 + 1 + 19 + 1 + 1);
+	rd_kafka_headers_destroy(h);
+	name[249] = 't';
+	h = NULL;
+	origin_stamp_set(&h, &in, 0);
+	ck_assert_ptr_null(h);
 }
 END_TEST
 
