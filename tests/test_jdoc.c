@@ -52,10 +52,10 @@ START_TEST(test_types)
 	ck_assert_int_eq(jnode_get(r, "f")->type, JT_BOOL);
 	ck_assert_int_eq(jnode_get(r, "f")->boolean, 0);
 	ck_assert_int_eq(jnode_get(r, "i")->type, JT_INT);
-	ck_assert_int_eq(jnode_get(r, "i")->num.i, -42);
+	ck_assert_int_eq(jnode_get(r, "i")->i, -42);
 	const struct jnode *x = jnode_get(r, "d");
 	ck_assert_int_eq(x->type, JT_DOUBLE);
-	ck_assert(x->num.d == 12.5);
+	ck_assert(jnode_double(x) == 12.5);
 	ck_assert_uint_eq(x->len, 5);
 	ck_assert_int_eq(memcmp(x->str, "12.50", 5), 0);
 	ck_assert_str_eq(jnode_get(r, "s")->str, "x");
@@ -64,8 +64,8 @@ START_TEST(test_types)
 	const struct jnode *a = jnode_get(r, "a");
 	ck_assert_uint_eq(a->len, 2);
 	ck_assert_uint_eq(a->skip, 4);
-	ck_assert_int_eq(jnode_at(a, 0)->num.i, 1);
-	ck_assert_int_eq(jnode_at(jnode_at(a, 1), 0)->num.i, 2);
+	ck_assert_int_eq(jnode_at(a, 0)->i, 1);
+	ck_assert_int_eq(jnode_at(jnode_at(a, 1), 0)->i, 2);
 	ck_assert_ptr_null(jnode_at(a, 2));
 	ck_assert_ptr_null(jnode_get(r, "missing"));
 	ck_assert_ptr_null(jnode_get(a, "n"));
@@ -85,7 +85,7 @@ START_TEST(test_types)
 	}
 	ck_assert_uint_eq(k, 8);
 	/* scalars at the top */
-	ck_assert_int_eq(parse("7")->num.i, 7);
+	ck_assert_int_eq(parse("7")->i, 7);
 	ck_assert_str_eq(parse(" \"top\" ")->str, "top");
 	ck_assert_int_eq(parse("null")->type, JT_NULL);
 }
@@ -109,7 +109,7 @@ START_TEST(test_strings)
 	ck_assert_str_eq(jnode_at(r, 5)->str, "");
 	/* escaped names are found by their value */
 	r = parse("{\"a\\u0062\": 1}");
-	ck_assert_int_eq(jnode_get(r, "ab")->num.i, 1);
+	ck_assert_int_eq(jnode_get(r, "ab")->i, 1);
 	/* the caller's text is not touched */
 	char in[] = "[\"x\\ty\"]";
 	r = jdoc_parse(&d, in, strlen(in));
@@ -138,22 +138,31 @@ START_TEST(test_numbers)
 
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(jnode_at(r, 0)->type, JT_INT);
-	ck_assert_int_eq(jnode_at(r, 0)->num.i, INT64_MAX);
-	ck_assert_int_eq(jnode_at(r, 1)->num.i, INT64_MIN);
+	ck_assert_int_eq(jnode_at(r, 0)->i, INT64_MAX);
+	ck_assert_int_eq(jnode_at(r, 1)->i, INT64_MIN);
 	ck_assert_int_eq(jnode_at(r, 2)->type, JT_DOUBLE);
 	ck_assert_int_eq(jnode_at(r, 2)->big, 1);
-	ck_assert(jnode_at(r, 2)->num.d == 9223372036854775808.0);
-	ck_assert_int_eq(jnode_at(r, 3)->num.i, 0);
+	ck_assert(jnode_double(jnode_at(r, 2)) == 9223372036854775808.0);
+	ck_assert_int_eq(jnode_at(r, 3)->i, 0);
 	ck_assert_int_eq(jnode_at(r, 4)->type, JT_INT);
-	ck_assert(jnode_at(r, 5)->num.d == 1000.0);
+	ck_assert(jnode_double(jnode_at(r, 5)) == 1000.0);
 	ck_assert_int_eq(jnode_at(r, 5)->big, 0);
-	ck_assert(jnode_at(r, 6)->num.d == 0.25);
+	ck_assert(jnode_double(jnode_at(r, 6)) == 0.25);
 	ck_assert_uint_eq(jnode_at(r, 6)->len, 6);
-	ck_assert(jnode_at(r, 7)->num.d > 1.2e29);
+	ck_assert(jnode_double(jnode_at(r, 7)) > 1.2e29);
 	ck_assert_int_eq(jnode_at(r, 7)->big, 1);
+	/* converted when asked: an integer too, a text longer than 63
+	 * bytes, and 0 for what is not a number */
+	ck_assert(jnode_double(jnode_at(r, 0)) == 9223372036854775807.0);
+	r = parse("[0.500000000000000000000000000000000000000000000000000000"
+		  "000000000000001, \"1.5\"]");
+	ck_assert_uint_eq(jnode_at(r, 0)->len, 71);
+	ck_assert(jnode_double(jnode_at(r, 0)) == 0.5);
+	ck_assert(jnode_double(jnode_at(r, 1)) == 0);
+	ck_assert(jnode_double(NULL) == 0);
 	/* a number ending the text */
 	r = parse("3.75");
-	ck_assert(r->num.d == 3.75);
+	ck_assert(jnode_double(r) == 3.75);
 	ck_assert_uint_eq(r->len, 4);
 }
 END_TEST

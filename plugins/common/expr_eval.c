@@ -104,10 +104,10 @@ static void from_json(const struct jnode *o, struct expr_value *v)
 		set_bool(v, o->boolean);
 		return;
 	case JT_INT:
-		set_int(v, o->num.i);
+		set_int(v, o->i);
 		return;
 	case JT_DOUBLE:
-		set_double(v, o->num.d);
+		set_double(v, jnode_double(o));
 		return;
 	case JT_STRING:
 		v->type = EXPR_V_STRING;

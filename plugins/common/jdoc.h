@@ -2,8 +2,9 @@
  * jdoc.h - a JSON value parsed at once into one array of nodes, for the
  * transforms' per-record reads. One parse makes no allocation once the
  * document's arrays have grown to the largest record seen: strings are
- * unescaped in place in the document's own copy of the text, numbers are
- * converted when parsed and keep their text (money is read from it).
+ * unescaped in place in the document's own copy of the text, integers are
+ * converted when parsed, and every number keeps its text (money is read
+ * from it; a double is converted only when asked, by jnode_double).
  *
  * The grammar is RFC 8259's, strictly: no comments, NaN, single quotes or
  * trailing commas; only whitespace may follow the value. Strings may not
@@ -45,10 +46,7 @@ struct jnode {
 	const char *key; /* a member's name (NUL-terminated), else NULL */
 	/* JT_STRING: NUL-terminated; numbers: their text (not terminated) */
 	const char *str;
-	union {
-		int64_t i; /* JT_INT */
-		double d;  /* JT_DOUBLE */
-	} num;
+	int64_t i; /* JT_INT: the value (a double's is read by jnode_double) */
 };
 
 #define JDOC_UTF8 1u /* strings must be valid UTF-8 */
@@ -76,6 +74,9 @@ const struct jnode *jdoc_parse(struct jdoc *d, const char *p, size_t len);
 const struct jnode *jnode_get(const struct jnode *o, const char *name);
 const struct jnode *jnode_getn(const struct jnode *o, const char *name,
 			       size_t name_len);
+
+/* A number's value as a double (JT_INT or JT_DOUBLE; 0 otherwise). */
+double jnode_double(const struct jnode *n);
 
 /* Child k of an array or object (counting from 0), or NULL. */
 const struct jnode *jnode_at(const struct jnode *c, size_t k);

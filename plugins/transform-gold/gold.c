@@ -409,7 +409,7 @@ static int int_member(struct gold *g, struct sluice_task *t,
 				   name);
 		return -1;
 	}
-	*v = j->num.i;
+	*v = j->i;
 	return 0;
 }
 

@@ -100,9 +100,9 @@ int silver_money_parse(const char *s, size_t n, int64_t *cents)
 int silver_money_of(const struct jnode *v, int64_t *cents)
 {
 	if (v && v->type == JT_INT) {
-		if (v->num.i > INT64_MAX / 100 || v->num.i < -(INT64_MAX / 100))
+		if (v->i > INT64_MAX / 100 || v->i < -(INT64_MAX / 100))
 			return -1;
-		*cents = v->num.i * 100;
+		*cents = v->i * 100;
 		return 0;
 	}
 	if (!v || v->type != JT_DOUBLE)
@@ -236,7 +236,7 @@ void silver_col_str(struct jbuf *b, const struct jnode *v)
 void silver_col_int(struct jbuf *b, const struct jnode *v)
 {
 	if (v && v->type == JT_INT)
-		jbuf_i64(b, v->num.i);
+		jbuf_i64(b, v->i);
 	else
 		JBUF_LIT(b, "null");
 }

@@ -502,7 +502,7 @@ static int user_change(struct silver *s, struct sluice_task *t,
 
 	if (!uid || uid->type != JT_INT)
 		return -1;
-	n = snprintf(key, 24, "u:%lld", (long long)uid->num.i);
+	n = snprintf(key, 24, "u:%lld", (long long)uid->i);
 	*key_len = (size_t)n;
 	jbuf_reset(p);
 	/* Room for the version in front: the store's value is both. */
