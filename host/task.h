@@ -84,10 +84,10 @@ struct sluice_task {
 
 	rd_kafka_t *producer;
 	rd_kafka_t *consumer;
-	/* task_consumer_poll: when it may wake the fetcher next, the wait
-	 * after that, and the partition of the assignment it looks at
-	 * first. */
-	int64_t nudge_next_ms;
+	/* task_consumer_poll: when it last woke the fetcher, the least
+	 * time until the next, and the partition of the assignment it looks
+	 * at first. */
+	int64_t nudge_last_ms;
 	int64_t nudge_gap_ms;
 	int nudge_from;
 	int delivery_failed; /* a produced record was refused */

@@ -503,13 +503,10 @@ int task_reject_record(struct sluice_task *t, const struct sluice_record *rec,
 static void fetch_nudge(struct sluice_task *t)
 {
 	int64_t now = worker_now_ms();
-	if (now < t->nudge_next_ms)
-		return;
 	if (t->nudge_gap_ms < NUDGE_MS)
 		t->nudge_gap_ms = NUDGE_MS;
-	t->nudge_next_ms = now + t->nudge_gap_ms;
-	if (t->nudge_gap_ms < NUDGE_MAX_MS)
-		t->nudge_gap_ms *= 2;
+	if (now < t->nudge_last_ms + t->nudge_gap_ms)
+		return;
 	rd_kafka_topic_partition_list_t *a = NULL;
 	if (rd_kafka_assignment(t->consumer, &a) || !a)
 		return;
@@ -527,6 +524,11 @@ static void fetch_nudge(struct sluice_task *t)
 			    hi <= e->offset)
 				continue;
 			t->nudge_from = i + 1;
+			/* Until a record comes, each wake waits twice as
+			 * long for the next (task_consumer_poll resets). */
+			t->nudge_last_ms = now;
+			if (t->nudge_gap_ms < NUDGE_MAX_MS)
+				t->nudge_gap_ms *= 2;
 			/* The request wakes the thread when it is queued:
 			 * the answer need not be awaited long. */
 			rd_kafka_query_watermark_offsets(t->consumer, e->topic,
