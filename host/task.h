@@ -90,6 +90,7 @@ struct sluice_task {
 	int64_t nudge_last_ms;
 	int64_t nudge_gap_ms;
 	int nudge_from;
+	int nudge_logged;    /* the first wake is logged */
 	int delivery_failed; /* a produced record was refused */
 	char delivery_error[512];
 

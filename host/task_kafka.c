@@ -11,6 +11,7 @@
 #include "connector.h"
 #include "kafka.h"
 #include "log.h"
+#include "metrics.h"
 #include "origin.h"
 #include "worker.h"
 
@@ -529,6 +530,16 @@ static void fetch_nudge(struct sluice_task *t)
 			t->nudge_last_ms = now;
 			if (t->nudge_gap_ms < NUDGE_MAX_MS)
 				t->nudge_gap_ms *= 2;
+			metrics_counter_add(t, "sluice_fetch_wakes_total", NULL,
+					    1);
+			if (!t->nudge_logged) {
+				t->nudge_logged = 1;
+				log_msg(SLUICE_LOG_INFO, t->who,
+					"the consumer's queue ran dry with "
+					"more on the broker: waking the "
+					"fetcher (sluice_fetch_wakes_total "
+					"counts each wake)");
+			}
 			/* The request wakes the thread when it is queued:
 			 * the answer need not be awaited long. */
 			rd_kafka_query_watermark_offsets(t->consumer, e->topic,

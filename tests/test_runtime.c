@@ -702,6 +702,44 @@ START_TEST(test_flow)
 END_TEST
 
 /*
+ * A sink whose fetches outrun it, with a 64 KiB consumer queue and 64 KiB
+ * fetches: librdkafka 2.0 stops fetching at a full queue and looks again
+ * only when its broker thread wakes for something else, up to a second
+ * later, so the host wakes it when the queue has run dry with more on
+ * the broker (task_consumer_poll). 20,000 records already in the topic
+ * (about 22 such queues): every one arrives exactly once, in order, the
+ * group commits the end, and the task logged its first wake. Without the
+ * wake the log line is missing and the wait (about a second per queue)
+ * runs out.
+ */
+START_TEST(test_fetch_wake)
+{
+	struct shape sh = {1, 1, 20000, 1};
+	char sink[PATH_MAX];
+	rt_path_in(sink, sizeof(sink), "sink.txt");
+	rt_mk_topic("sluice-offsets", 1);
+	rt_mk_topic("wake", 1);
+	rt_produce_input("wake", 20000, -1);
+	struct rt_worker *w =
+		rt_worker_new("w", NULL, RT_PLUGIN_DIR,
+			      "  queued.max.messages.kbytes: 64\n"
+			      "  max.partition.fetch.bytes: 65536\n");
+	conn_sink(w, "sink", 1, "wake", sink, NULL, NULL);
+	rt_worker_spawn(w, NULL);
+	const char *files[] = {sink};
+	RT_CHECK(wait_complete(files, 1, &sh, 15000),
+		 "sink did not get every record within 15 s (%zu lines)",
+		 rt_file_lines(sink));
+	RT_CHECK(rt_log_count(w->log, "[sink/0] the consumer's queue ran dry "
+				      "with more on the broker") == 1,
+		 "the task did not log its first fetcher wake once");
+	rt_worker_stop_ok(w);
+	check_sink_exact("fetch wake", sink, "wake", 1, &sh);
+	check_committed_all(GROUP_SINK, "wake", 1);
+}
+END_TEST
+
+/*
  * Source -> topic -> fanout (2 copies) -> topic -> sink, 4 partitions,
  * tasks.max 3 everywhere, with cooperative-sticky groups (settled before
  * the source is added). Every (record, copy) arrives exactly once, in
@@ -1695,6 +1733,7 @@ static Suite *runtime_suite(void)
 	add(s, "poison_none", test_poison_none, 90);
 	add(s, "poison_all", test_poison_all, 90);
 	add(s, "sighup", test_sighup, 90);
+	add(s, "fetch_wake", test_fetch_wake, 90);
 	return s;
 }
 
