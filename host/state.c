@@ -294,7 +294,23 @@ static int same_value(const struct sluice_record *a,
 	       !memcmp(a->value, b->value, a->value_len);
 }
 
-/* Index of the begin of the latest complete snapshot, or -1. */
+/* Whether a confirm naming epoch id (a header) follows index from. */
+static int confirmed_later(const struct sluice_record *recs, size_t from,
+			   size_t n, const struct sluice_header *id)
+{
+	for (size_t j = from; j < n; j++)
+		if (IS(&recs[j], STATE_KEY_CONFIRM) && recs[j].value &&
+		    recs[j].value_len == id->value_len &&
+		    !memcmp(recs[j].value, id->value, id->value_len))
+			return 1;
+	return 0;
+}
+
+/* Index of the begin of the latest complete snapshot that counts, or -1.
+ * A snapshot written after an epoch marker (its begin names the epoch)
+ * counts once that epoch is confirmed; before, the restore starts at an
+ * earlier one and passes through it (its entries carry their value as
+ * prev, which is the value at any earlier marker too). */
 static long latest_snapshot(const struct sluice_record *recs, size_t n)
 {
 	for (size_t e = n; e-- > 0;) {
@@ -305,7 +321,11 @@ static long latest_snapshot(const struct sluice_record *recs, size_t n)
 				break; /* another snapshot's: this end has no
 					  begin of its own after it */
 			if (IS(&recs[b], STATE_KEY_SNAP_BEGIN)) {
-				if (same_value(&recs[b], &recs[e]))
+				const struct sluice_header *ep =
+					state_header(&recs[b], STATE_HDR_EPOCH);
+				if (same_value(&recs[b], &recs[e]) &&
+				    (!ep || !ep->value ||
+				     confirmed_later(recs, e + 1, n, ep)))
 					return (long)b;
 				break; /* a begin of another snapshot: this
 					  end's was interrupted */

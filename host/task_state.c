@@ -10,7 +10,8 @@
  * begins at once. Once every record produced before the marker (outputs,
  * dead letters, changelog) is acknowledged, a confirm record follows it
  * and, once that is acknowledged, the same offsets go to the group.
- * Snapshots and the end of a run take the waiting barrier instead
+ * A snapshot follows an epoch marker and counts once the epoch is
+ * confirmed; the end of a run takes the waiting barrier instead
  * (checkpoint). The restore rebuilds the state as of the last confirmed
  * marker (records after it roll back to their `prev`) and the inputs
  * resume at the marker's offsets: inputs before them are in the state and
@@ -649,11 +650,11 @@ int task_state_foreach(struct sluice_task *t,
 
 /* Appends one record to the task's changelog partition. prev: the value
  * as of the last marker; prev_state 1 present, 0 absent, -1 no header;
- * tag: a header of the host's records (with tag_value), or NULL. */
+ * tags: headers of the host's records (name, value, ..., NULL), or NULL. */
 static int changelog_append(struct sluice_task *t, const void *key,
 			    size_t key_len, const void *value, size_t value_len,
 			    const void *prev, size_t prev_len, int prev_state,
-			    const char *tag, const char *tag_value)
+			    const char *const *tags)
 {
 	struct task_kv *kv = t->kv;
 	struct staged_record r = {
@@ -664,7 +665,7 @@ static int changelog_append(struct sluice_task *t, const void *key,
 		.value_len = value ? value_len : 0,
 		.borrowed = 1,
 	};
-	if (prev_state >= 0 || tag) {
+	if (prev_state >= 0 || tags) {
 		r.headers = rd_kafka_headers_new(2);
 		if (prev_state > 0)
 			rd_kafka_header_add(r.headers, STATE_HDR_PREV, -1,
@@ -673,8 +674,9 @@ static int changelog_append(struct sluice_task *t, const void *key,
 		else if (prev_state == 0)
 			rd_kafka_header_add(r.headers, STATE_HDR_PREV_ABSENT,
 					    -1, "1", 1);
-		if (tag)
-			rd_kafka_header_add(r.headers, tag, -1, tag_value, -1);
+		for (size_t i = 0; tags && tags[i]; i += 2)
+			rd_kafka_header_add(r.headers, tags[i], -1, tags[i + 1],
+					    -1);
 	}
 	if (task_produce(t, kv->topic, &r, task_quiet_ref(t))) {
 		if (r.headers)
@@ -697,7 +699,7 @@ static int roll_one(void *p, const struct kv_slot *s)
 	const void *v = state_store_get(&kv->store, s->key, s->key_len, &n);
 	kv->since_snapshot += (int64_t)(s->key_len + 2 * n);
 	if (changelog_append(c->t, s->key, s->key_len, v, n, v, n, v ? 1 : 0,
-			     NULL, NULL))
+			     NULL))
 		return c->rc = -1;
 	return 0;
 }
@@ -723,7 +725,7 @@ static int roll_back_in_log(struct sluice_task *t,
 			     : positions_json(t->kv->committed, &t->kv->marks);
 	const char *pos = info->position ? info->position : json;
 	int rc = changelog_append(t, KEY(STATE_KEY_POSITION), pos, strlen(pos),
-				  NULL, 0, -1, NULL, NULL);
+				  NULL, 0, -1, NULL);
 	free(json);
 	return rc;
 }
@@ -807,26 +809,34 @@ static int snap_one(void *p, const struct kv_slot *s)
 {
 	struct snap_ctx *c = p;
 	if (changelog_append(c->t, s->key, s->key_len, s->value, s->value_len,
-			     s->value, s->value_len, 1, NULL, NULL))
+			     s->value, s->value_len, 1, NULL))
 		return c->rc = -1;
 	return 0;
 }
 
 /* Right after a marker: every live entry between a begin and an end, so
- * that a restore may start there and the log before it may go. */
-static int write_snapshot(struct sluice_task *t, const char *position)
+ * that a restore may start there and the log before it may go. After an
+ * epoch marker (epoch: its id) the begin names it, and the snapshot
+ * counts once the epoch is confirmed (state.c latest_snapshot): input
+ * need not stop for it. */
+static int write_snapshot(struct sluice_task *t, const char *position,
+			  const char *epoch)
 {
 	struct task_kv *kv = t->kv;
 	char id[64];
 	snprintf(id, sizeof(id), "%lld-%llu", (long long)time(NULL),
 		 (unsigned long long)++kv->snapshots);
+	const char *tags[] = {STATE_HDR_POSITION, position, STATE_HDR_EPOCH,
+			      epoch, NULL};
+	if (!epoch)
+		tags[2] = NULL;
 	if (changelog_append(t, KEY(STATE_KEY_SNAP_BEGIN), id, strlen(id), NULL,
-			     0, -1, STATE_HDR_POSITION, position))
+			     0, -1, tags))
 		return -1;
 	struct snap_ctx c = {t, 0};
 	kv_map_foreach(&kv->store.map, snap_one, &c);
 	if (c.rc || changelog_append(t, KEY(STATE_KEY_SNAP_END), id, strlen(id),
-				     NULL, 0, -1, NULL, NULL))
+				     NULL, 0, -1, NULL))
 		return -1;
 	log_msg(SLUICE_LOG_DEBUG, t->who,
 		"state: snapshot %s of %zu keys (%zu bytes) after %lld "
@@ -854,7 +864,7 @@ static int dirty_one(void *p, const struct kv_slot *d)
 		return 0; /* back to where the epoch began */
 	kv->since_snapshot += (int64_t)(d->key_len + n + d->value_len);
 	if (changelog_append(c->t, d->key, d->key_len, now, n, d->value,
-			     d->value_len, d->present, NULL, NULL))
+			     d->value_len, d->present, NULL))
 		return c->rc = -1;
 	return 0;
 }
@@ -915,7 +925,7 @@ static int checkpoint(struct sluice_task *t)
 		return -1;
 	char *json = positions_json(kv->pos, &kv->marks);
 	if (changelog_append(t, KEY(STATE_KEY_POSITION), json, strlen(json),
-			     NULL, 0, -1, NULL, NULL) ||
+			     NULL, 0, -1, NULL) ||
 	    wait_acked(t)) {
 		free(json);
 		return -1;
@@ -930,20 +940,20 @@ static int checkpoint(struct sluice_task *t)
 	kv->changed = 0;
 	kv->markers++;
 	log_msg(SLUICE_LOG_DEBUG, t->who, "state: marker %s", json);
-	int rc = snapshot_due(t) ? write_snapshot(t, json) : 0;
+	int rc = snapshot_due(t) ? write_snapshot(t, json, NULL) : 0;
 	free(json);
 	return rc;
 }
 
 /* The barrier without the wait: the epoch's changelog, then an epoch
  * marker with the positions, and input goes on at once. The marker
- * counts once confirm_epochs saw everything before it acknowledged. A
- * snapshot due, or EPOCHS_MAX markers waiting, take the waiting barrier
- * instead. 0, or -1 (the task must stop). */
+ * counts once confirm_epochs saw everything before it acknowledged; a
+ * snapshot due follows it. EPOCHS_MAX markers waiting take the waiting
+ * barrier instead. 0, or -1 (the task must stop). */
 static int mark_epoch(struct sluice_task *t)
 {
 	struct task_kv *kv = t->kv;
-	if (kv->epochs_n == EPOCHS_MAX || snapshot_due(t))
+	if (kv->epochs_n == EPOCHS_MAX)
 		return checkpoint(t) && atomic_load(&t->state_) != TASK_RUNNING
 			       ? -1
 			       : 0;
@@ -953,8 +963,14 @@ static int mark_epoch(struct sluice_task *t)
 	snprintf(e->id, sizeof(e->id), "%lld.%llu", (long long)kv->opened_ms,
 		 (unsigned long long)++kv->epoch_n);
 	char *json = positions_json(kv->pos, &kv->marks);
+	const char *tags[] = {STATE_HDR_EPOCH, e->id, NULL};
 	int rc = changelog_append(t, KEY(STATE_KEY_EPOCH), json, strlen(json),
-				  NULL, 0, -1, STATE_HDR_EPOCH, e->id);
+				  NULL, 0, -1, tags);
+	/* The snapshot follows its epoch marker at once, so that its
+	 * entries are the store as of that marker (a waiting barrier for it
+	 * stopped input for hundreds of ms: silver's p99 latency). */
+	if (!rc && snapshot_due(t))
+		rc = write_snapshot(t, json, e->id);
 	free(json);
 	if (rc)
 		return -1;
@@ -999,7 +1015,7 @@ static int confirm_epochs(struct sluice_task *t)
 		if (!epoch_acked(t, e))
 			break;
 		if (changelog_append(t, KEY(STATE_KEY_CONFIRM), e->id,
-				     strlen(e->id), NULL, 0, -1, NULL, NULL))
+				     strlen(e->id), NULL, 0, -1, NULL))
 			return -1;
 		e->confirm_mark = (int64_t)t->trackers.v[kv->own].next_seq - 1;
 	}

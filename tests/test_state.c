@@ -198,6 +198,17 @@ static void snap_begin(struct log *l, const char *id, const char *position)
 	host_rec(l, K(STATE_KEY_SNAP_BEGIN), id, position);
 }
 
+/* A snapshot begun right after epoch marker `epoch`: it counts once the
+ * epoch is confirmed. */
+static void snap_begin_epoch(struct log *l, const char *id,
+			     const char *position, const char *epoch)
+{
+	snap_begin(l, id, position);
+	struct sluice_record *r = &l->r[l->n - 1];
+	l->h[l->n - 1][r->header_count++] =
+		(struct sluice_header){STATE_HDR_EPOCH, epoch, strlen(epoch)};
+}
+
 static void snap_end(struct log *l, const char *id)
 {
 	host_rec(l, K(STATE_KEY_SNAP_END), id, NULL);
@@ -466,6 +477,59 @@ START_TEST(replay_snapshot_is_marker)
 }
 END_TEST
 
+/* A snapshot written right after an epoch marker, without waiting for
+ * it: before the epoch is confirmed it is not a starting point (the
+ * restore goes to the earlier marker through it, its entries' prev being
+ * their value there too), after it is, like a position marker's. */
+START_TEST(replay_snapshot_after_epoch)
+{
+	struct log l = {0};
+	rec(&l, "a", "1", ABSENT);
+	marker(&l, "{\"in\":{\"0\":1}}");
+	rec(&l, "a", "2", "1");
+	rec(&l, "b", "1", ABSENT);
+	epoch(&l, "7.1", "{\"in\":{\"0\":3}}");
+	size_t begin = l.n;
+	snap_begin_epoch(&l, "s1", "{\"in\":{\"0\":3}}", "7.1");
+	rec(&l, "a", "2", "2");
+	rec(&l, "b", "1", "1");
+	snap_end(&l, "s1");
+	rec(&l, "a", "3", "2"); /* the next epoch's, never confirmed */
+	replay_ok(&l, 0);
+	ck_assert(!info.from_snapshot);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":1}}");
+	ck_assert_uint_eq(state_store_count(&st), 1);
+	ck_assert_str_eq(get(&st, "a"), "1");
+	ck_assert_ptr_null(get(&st, "b"));
+	done();
+	/* the log before it gone: the snapshot alone cannot be used */
+	state_store_init(&st, 0);
+	ck_assert_int_eq(
+		state_replay(l.r, l.n, 1, "log", &st, &info, err, sizeof(err)),
+		-1);
+	ck_assert_ptr_nonnull(strstr(err, "truncated before a complete"));
+	done();
+	confirm(&l, "7.1");
+	replay_ok(&l, 1);
+	ck_assert(info.from_snapshot);
+	ck_assert_uint_eq(info.start, begin);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":3}}");
+	ck_assert_uint_eq(state_store_count(&st), 2);
+	ck_assert_str_eq(get(&st, "a"), "2");
+	ck_assert_str_eq(get(&st, "b"), "1");
+	/* the entries follow the begin, as with a position marker's */
+	ck_assert_uint_eq(info.after_marker, 2);
+	done();
+	/* another epoch's confirm does not count for it */
+	l.n--;
+	confirm(&l, "7.2");
+	replay_ok(&l, 0);
+	ck_assert(!info.from_snapshot);
+	ck_assert_str_eq(get(&st, "a"), "1");
+	done();
+}
+END_TEST
+
 /* A snapshot cut short at the tail (the task died writing it) is not a
  * starting point; its entries (prev = value) change nothing. */
 START_TEST(replay_incomplete_snapshot)
@@ -542,6 +606,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, replay_snapshot);
 	tcase_add_test(tc, replay_snapshot_is_marker);
 	tcase_add_test(tc, replay_incomplete_snapshot);
+	tcase_add_test(tc, replay_snapshot_after_epoch);
 	tcase_add_test(tc, replay_truncated);
 	suite_add_tcase(s, tc);
 	return s;
