@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for "topic/partition/offset/ordinal": a topic name is at most
- * 249 bytes, each number at most 20. */
-#define STAMP_MAX 320
+/* Kafka's longest topic name. */
+#define TOPIC_NAME_MAX 249
+/* Room for "topic/partition/offset/ordinal": the name and three numbers
+ * of at most 20 bytes each. */
+#define STAMP_MAX (TOPIC_NAME_MAX + 3 * 21)
 /* "in_topic/in_partition origin_topic/origin_partition" */
-#define MARK_KEY_MAX 540
+#define MARK_KEY_MAX (2 * (TOPIC_NAME_MAX + 21) + 1)
 
 /* Decimal v at w (no terminator); the end. Stamps and mark keys are
  * made for every record: snprintf's format parsing was ~2% of a
@@ -37,7 +39,7 @@ static char *put_i64(char *w, int64_t v)
 static char *put_topic_partition(char *w, const char *name, size_t len,
 				 int32_t partition)
 {
-	if (len > 249)
+	if (len > TOPIC_NAME_MAX)
 		return NULL;
 	memcpy(w, name, len);
 	w += len;

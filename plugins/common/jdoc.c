@@ -7,7 +7,6 @@
  */
 #include "jdoc.h"
 
-#include <errno.h>
 #include <locale.h>
 #include <pthread.h>
 #include <stdarg.h>
