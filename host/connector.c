@@ -72,7 +72,11 @@ int connector_output_index(const struct connector *c, const char *name)
 	return -1;
 }
 
-static void task_free(struct sluice_task *t)
+/* The first half of a task's free: the plugin closed, the task's Kafka
+ * clients on their way out (closing[0..1], waited for by task_free_end).
+ * Clients shut down in parallel: each takes a few milliseconds. */
+static void task_free_begin(struct sluice_task *t,
+			    struct kafka_closing closing[2])
 {
 	const struct sluice_plugin *p = t->conn->plugin;
 	/* The chain was opened after the plugin: it closes first. */
@@ -80,16 +84,28 @@ static void task_free(struct sluice_task *t)
 	t->chain = NULL;
 	if (t->opened && p->close)
 		p->close(t->state);
+	t->opened = 0;
 	/* Partition lists from a client may hold references into it: they
 	 * go first, or its destroy waits for them. */
 	if (t->ends)
 		rd_kafka_topic_partition_list_destroy(t->ends);
 	if (t->ends_base)
 		rd_kafka_topic_partition_list_destroy(t->ends_base);
-	if (t->consumer)
-		kafka_destroy_bounded(t->consumer, 5000, t->who);
-	if (t->producer)
-		kafka_destroy_bounded(t->producer, 5000, t->who);
+	t->ends = t->ends_base = NULL;
+	kafka_destroy_begin(&closing[0], t->consumer);
+	kafka_destroy_begin(&closing[1], t->producer);
+	t->consumer = t->producer = NULL;
+}
+
+#define CLIENT_DESTROY_MS 5000
+
+static void task_free_end(struct sluice_task *t,
+			  struct kafka_closing closing[2],
+			  const struct timespec *by)
+{
+	const struct sluice_plugin *p = t->conn->plugin;
+	kafka_destroy_end(&closing[0], by, CLIENT_DESTROY_MS, t->who);
+	kafka_destroy_end(&closing[1], by, CLIENT_DESTROY_MS, t->who);
 	task_staged_clear(t);
 	free(t->staged);
 	arena_free(&t->arena);
@@ -105,6 +121,15 @@ static void task_free(struct sluice_task *t)
 	metric_set_free(&t->metrics);
 	live_free(&t->live);
 	free(t);
+}
+
+static void task_free(struct sluice_task *t)
+{
+	struct kafka_closing closing[2];
+	struct timespec by;
+	kafka_destroy_deadline(&by, CLIENT_DESTROY_MS);
+	task_free_begin(t, closing);
+	task_free_end(t, closing, &by);
 }
 
 /* Creates a task, its Kafka clients, and opens the plugin for it. */
@@ -255,24 +280,66 @@ int connector_join(struct connector *c, int64_t deadline_ms)
 	return left;
 }
 
+/* Frees the stopped tasks of every list: every client's shutdown is
+ * started before any is waited for. */
+static void free_task_lists(struct sluice_task **const *lists,
+			    const int *counts, size_t n)
+{
+	size_t total = 0, k = 0;
+	for (size_t l = 0; l < n; l++)
+		total += (size_t)counts[l];
+	struct kafka_closing(*closing)[2] = calloc(total + 1, sizeof(*closing));
+	if (!closing)
+		abort();
+	struct timespec by;
+	kafka_destroy_deadline(&by, CLIENT_DESTROY_MS);
+	for (size_t l = 0; l < n; l++)
+		for (int i = 0; i < counts[l]; i++, k++)
+			if (lists[l][i] && !lists[l][i]->started)
+				task_free_begin(lists[l][i], closing[k]);
+	k = 0;
+	for (size_t l = 0; l < n; l++)
+		for (int i = 0; i < counts[l]; i++, k++)
+			if (lists[l][i] && !lists[l][i]->started)
+				task_free_end(lists[l][i], closing[k], &by);
+	free(closing);
+}
+
 void connector_free_tasks(struct sluice_task **v, int n)
 {
-	for (int i = 0; i < n; i++)
-		if (v[i] && !v[i]->started)
-			task_free(v[i]);
+	free_task_lists(&v, &n, 1);
 	free(v);
+}
+
+void connector_free_all(struct connector **v, size_t n)
+{
+	struct sluice_task ***lists = calloc(n + 1, sizeof(*lists));
+	int *counts = calloc(n + 1, sizeof(*counts));
+	if (!lists || !counts)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		lists[i] = v[i] ? v[i]->tasks : NULL;
+		counts[i] = v[i] ? v[i]->tasks_n : 0;
+	}
+	free_task_lists((struct sluice_task * *const *)lists, counts, n);
+	for (size_t i = 0; i < n; i++) {
+		struct connector *c = v[i];
+		if (!c)
+			continue;
+		free(c->tasks);
+		free(c->output_names);
+		free(c->output_topics);
+		free(c->output_topic_first);
+		config_free_connector(c->cfg);
+		free(c);
+	}
+	free(lists);
+	free(counts);
 }
 
 void connector_free(struct connector *c)
 {
-	if (!c)
-		return;
-	connector_free_tasks(c->tasks, c->tasks_n);
-	free(c->output_names);
-	free(c->output_topics);
-	free(c->output_topic_first);
-	config_free_connector(c->cfg);
-	free(c);
+	connector_free_all(&c, 1);
 }
 
 void connector_totals(const struct connector *c, uint64_t *in, uint64_t *out,

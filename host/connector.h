@@ -59,6 +59,8 @@ void connector_request_stop(struct connector *c);
  * number still running. */
 int connector_join(struct connector *c, int64_t deadline_ms);
 void connector_free(struct connector *c);
+/* connector_free of each, their Kafka clients shut down in parallel. */
+void connector_free_all(struct connector **v, size_t n);
 /* Frees the tasks of v whose threads were joined (or never ran), and v;
  * a task still running is left to the process exit. */
 void connector_free_tasks(struct sluice_task **v, int n);

@@ -196,43 +196,58 @@ out:
 	return rc;
 }
 
-struct destroyer {
-	rd_kafka_t *rk;
-	atomic_int done;
-};
-
 static void *destroy_main(void *arg)
 {
-	struct destroyer *d = arg;
-	rd_kafka_destroy(d->rk);
-	atomic_store(&d->done, 1);
+	rd_kafka_destroy(arg);
 	return NULL;
 }
 
-void kafka_destroy_bounded(rd_kafka_t *rk, int timeout_ms, const char *who)
+int kafka_destroy_begin(struct kafka_closing *c, rd_kafka_t *rk)
 {
-	struct destroyer *d = calloc(1, sizeof(*d));
-	pthread_t th;
-	if (!d)
-		abort();
-	d->rk = rk;
-	if (pthread_create(&th, NULL, destroy_main, d)) {
+	c->started = 0;
+	if (!rk)
+		return 0;
+	if (pthread_create(&c->th, NULL, destroy_main, rk)) {
 		rd_kafka_destroy(rk);
-		free(d);
-		return;
+		return 0;
 	}
-	for (int waited = 0; waited < timeout_ms && !atomic_load(&d->done);
-	     waited += 10)
-		nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
-	if (atomic_load(&d->done)) {
-		pthread_join(th, NULL);
-		free(d);
+	c->started = 1;
+	return 1;
+}
+
+void kafka_destroy_end(struct kafka_closing *c, const struct timespec *by,
+		       int timeout_ms, const char *who)
+{
+	if (!c->started)
 		return;
-	}
-	/* d stays with the detached thread. */
-	pthread_detach(th);
+	c->started = 0;
+	/* A timed join, not naps: most clients are gone in a millisecond or
+	 * two, and a triggered run pays each shutdown in its time. */
+	if (!pthread_timedjoin_np(c->th, NULL, by))
+		return;
+	pthread_detach(c->th);
 	log_msg(SLUICE_LOG_WARN, who,
 		"kafka client did not shut down within %d ms (a group request "
 		"is still in flight); leaving it to the process exit",
 		timeout_ms);
+}
+
+void kafka_destroy_deadline(struct timespec *by, int timeout_ms)
+{
+	clock_gettime(CLOCK_REALTIME, by);
+	by->tv_sec += timeout_ms / 1000;
+	by->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (by->tv_nsec >= 1000000000) {
+		by->tv_sec++;
+		by->tv_nsec -= 1000000000;
+	}
+}
+
+void kafka_destroy_bounded(rd_kafka_t *rk, int timeout_ms, const char *who)
+{
+	struct kafka_closing c;
+	struct timespec by;
+	kafka_destroy_deadline(&by, timeout_ms);
+	if (kafka_destroy_begin(&c, rk))
+		kafka_destroy_end(&c, &by, timeout_ms, who);
 }

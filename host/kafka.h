@@ -7,7 +7,9 @@
 #define SLUICE_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -39,6 +41,19 @@ int kafka_ensure_topics(const struct worker_config *w, const char *bootstraps,
  * offsets were committed and nothing is left to do. After the timeout
  * the handle is left to the process exit, with a warning. */
 void kafka_destroy_bounded(rd_kafka_t *rk, int timeout_ms, const char *who);
+
+/* The same in two steps, so that several clients shut down at once:
+ * begin starts rk's destroy (NULL: nothing; 0 when it already ran in
+ * the caller), end waits for it until `by` (CLOCK_REALTIME, from
+ * kafka_destroy_deadline). */
+struct kafka_closing {
+	pthread_t th;
+	int started;
+};
+int kafka_destroy_begin(struct kafka_closing *c, rd_kafka_t *rk);
+void kafka_destroy_end(struct kafka_closing *c, const struct timespec *by,
+		       int timeout_ms, const char *who);
+void kafka_destroy_deadline(struct timespec *by, int timeout_ms);
 
 /* Partitions configured for a topic sluice creates. */
 int kafka_partitions_for(const struct worker_config *w, const char *topic);
