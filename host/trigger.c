@@ -3,6 +3,7 @@
  */
 #include "trigger.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,46 @@ static int partition_error(const rd_kafka_topic_partition_list_t *l)
 	return 0;
 }
 
+/* One of fix_ends' lookups, on a thread of its own. */
+struct lookup {
+	rd_kafka_t *rk;
+	rd_kafka_topic_partition_list_t *l;
+	int committed; /* rd_kafka_committed, else offsets_for_times */
+	rd_kafka_resp_err_t err;
+};
+
+static void *lookup_main(void *arg)
+{
+	struct lookup *q = arg;
+	q->err = q->committed ? rd_kafka_committed(q->rk, q->l, 10000)
+			      : rd_kafka_offsets_for_times(q->rk, q->l, 10000);
+	if (!q->err && !q->committed && partition_error(q->l))
+		q->err = RD_KAFKA_RESP_ERR__FAIL;
+	return NULL;
+}
+
+/* Runs the lookups at once: each waits behind the consumer's fetch on
+ * its broker connection (up to fetch.wait.max.ms), and a triggered run
+ * pays them in its time at the end of every stage. */
+static int lookups(struct lookup *q, size_t n)
+{
+	pthread_t th[4];
+	int started[4] = {0};
+	for (size_t i = 1; i < n; i++)
+		started[i] = !pthread_create(&th[i], NULL, lookup_main, &q[i]);
+	lookup_main(&q[0]);
+	for (size_t i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			lookup_main(&q[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (q[i].err)
+			return -1;
+	return 0;
+}
+
 /* Fixes the end (high watermark) of every assigned partition in
  * t->ends, and its committed offset, in the same order, in t->ends_base. */
 static int fix_ends(struct sluice_task *t)
@@ -152,35 +193,25 @@ static int fix_ends(struct sluice_task *t)
 	 * same connection, half a second each. */
 	rd_kafka_topic_partition_list_t *lo =
 		rd_kafka_topic_partition_list_copy(a);
+	rd_kafka_topic_partition_list_t *base =
+		rd_kafka_topic_partition_list_copy(a);
 	for (int i = 0; i < a->cnt; i++) {
 		lo->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
 		a->elems[i].offset = RD_KAFKA_OFFSET_END;
 	}
-	if (a->cnt && (rd_kafka_offsets_for_times(t->consumer, lo, 10000) ||
-		       rd_kafka_offsets_for_times(t->consumer, a, 10000) ||
-		       partition_error(lo) || partition_error(a))) {
+	struct lookup q[3] = {{t->consumer, a, 0, 0},
+			      {t->consumer, lo, 0, 0},
+			      {t->consumer, base, 1, 0}};
+	if (a->cnt && lookups(q, 3)) {
 		rd_kafka_topic_partition_list_destroy(lo);
+		rd_kafka_topic_partition_list_destroy(base);
 		rd_kafka_topic_partition_list_destroy(a);
 		return -1; /* try again on the next round */
 	}
-	int64_t *low = calloc((size_t)a->cnt + 1, sizeof(*low));
-	if (!low)
-		abort();
-	for (int i = 0; i < a->cnt; i++)
-		low[i] = lo->elems[i].offset;
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_t *base =
-		rd_kafka_topic_partition_list_copy(a);
-	if (a->cnt && rd_kafka_committed(t->consumer, base, 10000)) {
-		rd_kafka_topic_partition_list_destroy(base);
-		rd_kafka_topic_partition_list_destroy(a);
-		free(low);
-		return -1;
-	}
 	for (int i = 0; i < base->cnt; i++)
 		if (base->elems[i].offset < 0)
-			base->elems[i].offset = low[i];
-	free(low);
+			base->elems[i].offset = lo->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(lo);
 	if (t->ends_base)
 		rd_kafka_topic_partition_list_destroy(t->ends_base);
 	t->ends = a;

@@ -321,7 +321,7 @@ int worker_run(struct setup *s, const struct setup_args *a)
 	int64_t last = worker_now_ms();
 	/* A triggered run releases each stage of a chain and ends here:
 	 * every tick of delay is paid once per stage. */
-	long tick_ms = s->worker.trigger_once ? 20 : 200;
+	long tick_ms = s->worker.trigger_once ? 5 : 200;
 	for (;;) {
 		struct timespec ts = {0, tick_ms * 1000000};
 		int sig = sigtimedwait(&set, NULL, &ts);
@@ -361,8 +361,7 @@ stop:;
 	summary(&w, worker_now_ms() - started);
 	if (rc == EXIT_OK && any_failed(&w))
 		rc = EXIT_FAILURE_RUN;
-	for (size_t i = 0; i < w.conns_n; i++)
-		connector_free(w.conns[i]);
+	connector_free_all(w.conns, w.conns_n);
 	free(w.conns);
 out:
 	control_close(w.control);
