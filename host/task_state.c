@@ -58,6 +58,7 @@ struct task_kv {
 	/* Assigned input partitions; offset = the next to process, or
 	 * RD_KAFKA_OFFSET_INVALID while unknown. */
 	rd_kafka_topic_partition_list_t *pos;
+	int pos_hint; /* where move_past found the last input's partition */
 	/* As of the last marker (what the group has). */
 	rd_kafka_topic_partition_list_t *committed;
 	/* The origin stamps processed (origin.h): saved with pos. */
@@ -1116,11 +1117,23 @@ static int assign_inputs(struct sluice_task *t)
 /* The position past an input that is done with. */
 static void move_past(struct task_kv *kv, const struct sluice_record *in)
 {
-	rd_kafka_topic_partition_t *e =
-		find_part(kv->pos, in->topic, in->partition);
-	if (!e)
-		e = rd_kafka_topic_partition_list_add(kv->pos, in->topic,
-						      in->partition);
+	/* Inputs come in runs from one partition: the last one's place is
+	 * looked at first (a search compares topic names, and gold reads 64
+	 * partitions). */
+	rd_kafka_topic_partition_t *e = NULL;
+	if (kv->pos_hint < kv->pos->cnt) {
+		e = &kv->pos->elems[kv->pos_hint];
+		if (e->partition != in->partition ||
+		    strcmp(e->topic, in->topic))
+			e = NULL;
+	}
+	if (!e) {
+		e = find_part(kv->pos, in->topic, in->partition);
+		if (!e)
+			e = rd_kafka_topic_partition_list_add(
+				kv->pos, in->topic, in->partition);
+		kv->pos_hint = (int)(e - kv->pos->elems);
+	}
 	e->offset = in->offset + 1;
 	kv->changed = 1;
 }

@@ -28,13 +28,19 @@ static char *xstrdup(const char *s)
 	return p;
 }
 
-long tracker_find(const struct tracker_set *s, const char *name,
-		  int32_t partition)
+long tracker_find(struct tracker_set *s, const char *name, int32_t partition)
 {
+	/* Records come in runs from one partition: the last hit first. */
+	size_t h = s->hint;
+	if (h < s->n && s->v[h].used && s->v[h].partition == partition &&
+	    !strcmp(s->v[h].name, name))
+		return (long)h;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].used && s->v[i].partition == partition &&
-		    !strcmp(s->v[i].name, name))
+		    !strcmp(s->v[i].name, name)) {
+			s->hint = i;
 			return (long)i;
+		}
 	return -1;
 }
 

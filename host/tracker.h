@@ -52,14 +52,14 @@ struct tracker_set {
 	struct tracker *v;
 	size_t n;
 	uint64_t pending_total; /* records produced and not yet acked */
+	size_t hint;		/* the window tracker_find found last */
 };
 
 /* The window for (name, partition), created on first use. Returns its
  * index. */
 size_t tracker_get(struct tracker_set *s, const char *name, int32_t partition);
 /* Finds without creating; -1 if absent. */
-long tracker_find(const struct tracker_set *s, const char *name,
-		  int32_t partition);
+long tracker_find(struct tracker_set *s, const char *name, int32_t partition);
 /* Appends an entry with `pending` outstanding records. `position` is
  * copied. Returns the entry's sequence. */
 uint64_t tracker_push(struct tracker_set *s, size_t idx, int64_t mark,
