@@ -13,7 +13,7 @@ libsluicehost_la_LIBADD = $(RDKAFKA_LIBS) $(JSONC_LIBS) $(YAML_LIBS) \
 bin_PROGRAMS += sluice
 sluice_SOURCES = host/main.c host/cli.h
 sluice_CFLAGS = $(libsluicehost_la_CFLAGS)
-sluice_LDADD = libsluicehost.la
+sluice_LDADD = $(JEMALLOC_LIBS) libsluicehost.la
 
 include host/config.mk
 include host/loader.mk
