@@ -403,10 +403,15 @@ int state_replay(const struct sluice_record *recs, size_t n, int truncated,
 	struct kv_map *seen = &info->rolled;
 	int64_t limit = out->max_bytes;
 	out->max_bytes = 0;
+	int in_snapshot = 0; /* between a begin and the next host record */
 	for (size_t i = start; i < n; i++) {
 		const struct sluice_record *r = &recs[i];
-		if (!r->key || !r->key_len || ((const char *)r->key)[0] == '\0')
-			continue; /* the host's own, or nothing */
+		if (r->key && r->key_len && ((const char *)r->key)[0] == '\0') {
+			in_snapshot = IS(r, STATE_KEY_SNAP_BEGIN);
+			continue; /* the host's own */
+		}
+		if (!r->key || !r->key_len)
+			continue;
 		if (r->key_len > STATE_KEY_MAX) {
 			snprintf(err, errlen,
 				 "%s: record %zu has a key of %zu bytes", what,
@@ -425,9 +430,15 @@ int state_replay(const struct sluice_record *recs, size_t n, int truncated,
 			info->after_marker++;
 			const struct sluice_header *p =
 				state_header(r, STATE_HDR_PREV);
-			present = p && !state_header(r, STATE_HDR_PREV_ABSENT);
-			v = present ? p->value : NULL;
-			vlen = present ? p->value_len : 0;
+			const struct sluice_header *gone =
+				state_header(r, STATE_HDR_PREV_ABSENT);
+			/* A snapshot's entry without headers: its prev is
+			 * its value. */
+			if (p || gone || !in_snapshot) {
+				present = p && !gone;
+				v = present ? p->value : NULL;
+				vlen = present ? p->value_len : 0;
+			}
 		}
 		if (present)
 			kv_map_set(&out->map, r->key, r->key_len, v ? v : "",

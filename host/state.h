@@ -9,7 +9,8 @@
  *     header sluice.state.prev        K's value as of the last position
  *                                     marker, or
  *     header sluice.state.prev.absent K did not exist then (also when
- *                                     neither header is there)
+ *                                     neither header is there, except
+ *                                     in a snapshot)
  *   "\0sluice.position"       a position marker: value is the JSON
  *                             {"topic": {"partition": next_offset}} of the
  *                             inputs the state reflects; every record
@@ -22,8 +23,11 @@
  *                             the epoch marker was acknowledged
  *   "\0sluice.snapshot.begin" value: snapshot id; header
  *                             sluice.state.position: the marker it follows
- *   every live entry          (prev = its own value)
+ *   every live entry          without headers: its prev is its own
+ *                             value (a restore that passes through
+ *                             the snapshot keeps it)
  *   "\0sluice.snapshot.end"   value: the same id
+ * (A snapshot is over at its end or at any other record of the host's.)
  */
 #ifndef SLUICE_STATE_H
 #define SLUICE_STATE_H

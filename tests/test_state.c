@@ -491,8 +491,8 @@ START_TEST(replay_snapshot_after_epoch)
 	epoch(&l, "7.1", "{\"in\":{\"0\":3}}");
 	size_t begin = l.n;
 	snap_begin_epoch(&l, "s1", "{\"in\":{\"0\":3}}", "7.1");
-	rec(&l, "a", "2", "2");
-	rec(&l, "b", "1", "1");
+	rec(&l, "a", "2", NULL); /* a snapshot's entries: no prev header */
+	rec(&l, "b", "1", NULL);
 	snap_end(&l, "s1");
 	rec(&l, "a", "3", "2"); /* the next epoch's, never confirmed */
 	replay_ok(&l, 0);
@@ -531,23 +531,36 @@ START_TEST(replay_snapshot_after_epoch)
 END_TEST
 
 /* A snapshot cut short at the tail (the task died writing it) is not a
- * starting point; its entries (prev = value) change nothing. */
+ * starting point; its entries (no prev header: prev = value) change
+ * nothing. A headerless record after another host record is no longer
+ * the snapshot's: absent as of the marker. */
 START_TEST(replay_incomplete_snapshot)
 {
 	struct log l = {0};
 	snap_begin(&l, "s1", "{\"in\":{\"0\":1}}");
-	rec(&l, "a", "1", "1");
+	rec(&l, "a", "1", NULL);
 	snap_end(&l, "s1");
 	rec(&l, "a", "2", "1");
 	rec(&l, "z", "2", ABSENT);
 	marker(&l, "{\"in\":{\"0\":3}}");
 	snap_begin(&l, "s2", "{\"in\":{\"0\":3}}");
-	rec(&l, "a", "2", "2");
+	rec(&l, "a", "2", NULL);
+	rec(&l, "z", "2", NULL);
 	replay_ok(&l, 1);
 	ck_assert_uint_eq(info.start, 0);
 	ck_assert_str_eq(info.position, "{\"in\":{\"0\":3}}");
+	ck_assert_uint_eq(state_store_count(&st), 2);
 	ck_assert_str_eq(get(&st, "a"), "2");
 	ck_assert_str_eq(get(&st, "z"), "2");
+	ck_assert_uint_eq(info.after_marker, 2);
+	done();
+	/* the run after the crash marks again: its own records are not
+	 * the snapshot's */
+	marker(&l, "{\"in\":{\"0\":3}}");
+	rec(&l, "q", "5", NULL);
+	replay_ok(&l, 1);
+	ck_assert_ptr_null(get(&st, "q"));
+	ck_assert_str_eq(get(&st, "a"), "2");
 	done();
 
 	/* Its end without the begin (another id) does not count either. */
