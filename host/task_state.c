@@ -44,7 +44,7 @@
 
 #define INFLIGHT_MAX 100000
 /* Epoch markers waiting for their confirm; one more barrier waits. */
-#define EPOCHS_MAX 8
+#define EPOCHS_MAX 64
 #define HEADERS_MAX 256
 #define RESTORE_TIMEOUT_MS 120000
 #define KEY(k) k, sizeof(k) - 1
