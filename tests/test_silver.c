@@ -391,6 +391,26 @@ START_TEST(test_money)
 }
 END_TEST
 
+/* jbuf_dec (per-record keys) writes what printf's %lld does, at the
+ * limits too. */
+START_TEST(test_jbuf_dec)
+{
+	const int64_t v[] = {0,	    1,	       -1,	  9,
+			     10,    -10,       99,	  100,
+			     12345, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+
+	for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+		char got[32], want[32];
+		char *end = jbuf_dec(got, v[k]);
+
+		*end = '\0';
+		snprintf(want, sizeof want, "%lld", (long long)v[k]);
+		ck_assert_str_eq(got, want);
+		ck_assert_uint_eq((size_t)(end - got), strlen(want));
+	}
+}
+END_TEST
+
 /* Sums that drift in binary floating point stay exact: 0.1 + 0.2 and
  * 1.005 go through as written. */
 START_TEST(test_money_no_drift)
@@ -1378,6 +1398,7 @@ static Suite *silver_suite(void)
 	tcase_add_test(tc, test_sample_events);
 	tcase_add_test(tc, test_money);
 	tcase_add_test(tc, test_money_no_drift);
+	tcase_add_test(tc, test_jbuf_dec);
 	tcase_add_test(tc, test_time_parse);
 	tcase_add_test(tc, test_dedup_exact);
 	tcase_add_test(tc, test_dedup_resent);

@@ -50,6 +50,23 @@ void jbuf_u64(struct jbuf *b, uint64_t v)
 		b->p[b->len++] = tmp[--n];
 }
 
+char *jbuf_dec(char *w, int64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*w++ = '-';
+	while (n)
+		*w++ = tmp[--n];
+	return w;
+}
+
 void jbuf_i64(struct jbuf *b, int64_t v)
 {
 	if (v < 0) {

@@ -56,6 +56,10 @@ static inline void jbuf_putc(struct jbuf *b, char c)
 void jbuf_i64(struct jbuf *b, int64_t v);
 void jbuf_u64(struct jbuf *b, uint64_t v);
 
+/* v in decimal at w (at most 20 bytes, no terminator); returns the end.
+ * For keys made per record, where snprintf's format parsing showed. */
+char *jbuf_dec(char *w, int64_t v);
+
 /* s[0..n) as a quoted JSON string. Valid UTF-8 is copied as is; `"`,
  * `\` and control characters are escaped; every byte that is not part
  * of valid UTF-8 is written as \ufffd. Returns how many bytes were

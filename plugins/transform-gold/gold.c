@@ -577,7 +577,7 @@ static enum sluice_status transaction(struct gold *g, struct sluice_task *t,
 	if (!g->have_max || event_us > g->max_event_us) {
 		g->max_event_us = event_us;
 		g->have_max = 1;
-		n = snprintf(wm, sizeof wm, "%lld", (long long)event_us);
+		n = (int)(jbuf_dec(wm, event_us) - wm);
 		if (g->host->state_put(t, WATERMARK_KEY, 1, wm, (size_t)n))
 			return SLUICE_FATAL;
 	}
@@ -627,7 +627,8 @@ static enum sluice_status item(struct gold *g, struct sluice_task *t,
 	    !(p.category = string_member(g, t, o, "category", &p.category_len)))
 		return SLUICE_REJECT;
 	/* (transaction_id, item_id) as one id: <len>:<tid><item_id>. */
-	n = snprintf(id, sizeof id, "%zu:", tid_len);
+	n = (int)(jbuf_dec(id, (int64_t)tid_len) - id);
+	id[n++] = ':';
 	klen = 0;
 	if ((size_t)n + tid_len + iid_len <= sizeof id) {
 		memcpy(id + n, tid, tid_len);

@@ -72,19 +72,24 @@ size_t gold_day_key(char *k, size_t cap, const char date[10])
 
 size_t gold_user_key(char *k, size_t cap, int64_t user_id)
 {
-	int n = snprintf(k, cap, "u:%lld", (long long)user_id);
-
-	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+	if (cap < 2 + 20)
+		return 0;
+	k[0] = 'u';
+	k[1] = ':';
+	return (size_t)(jbuf_dec(k + 2, user_id) - k);
 }
 
 size_t gold_product_key(char *k, size_t cap, const struct gold_product *p)
 {
-	int n = snprintf(k, cap, "p:%zu:", p->name_len);
-	size_t len;
+	size_t n, len;
 
-	if (n <= 0 || (size_t)n >= cap)
+	if (cap < 2 + 20 + 1 || p->name_len > INT64_MAX)
 		return 0;
-	len = (size_t)n + p->name_len + p->category_len;
+	k[0] = 'p';
+	k[1] = ':';
+	n = (size_t)(jbuf_dec(k + 2, (int64_t)p->name_len) - k);
+	k[n++] = ':';
+	len = n + p->name_len + p->category_len;
 	if (len > cap)
 		return 0;
 	memcpy(k + n, p->name, p->name_len);

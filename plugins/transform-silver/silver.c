@@ -498,12 +498,12 @@ static int user_change(struct silver *s, struct sluice_task *t,
 	struct jbuf *p = &s->profile, *b = &s->user;
 	const unsigned char *old;
 	size_t old_len;
-	int n;
 
 	if (!uid || uid->type != JT_INT)
 		return -1;
-	n = snprintf(key, 24, "u:%lld", (long long)uid->i);
-	*key_len = (size_t)n;
+	key[0] = 'u';
+	key[1] = ':';
+	*key_len = (size_t)(jbuf_dec(key + 2, uid->i) - key);
 	jbuf_reset(p);
 	/* Room for the version in front: the store's value is both. */
 	JBUF_LIT(p, "vvvvvvvv\"name\": ");
