@@ -25,14 +25,25 @@ static void *memdup0(const void *p, size_t n)
 	return q;
 }
 
+/* Eight bytes a step, each mixed with a multiply, and murmur3's
+ * finalizer at the end: a put hashes its key in the journal, the store
+ * and the epoch's dirty map, and FNV-1a's byte a step was ~5% of a
+ * stateful task's thread on 40-byte keys. */
 static uint64_t hash(const void *key, size_t len)
 {
 	const unsigned char *p = key;
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
+	w = 0;
+	memcpy(&w, p, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
 	return h;
 }
 
@@ -51,11 +62,13 @@ static void slot_free(struct kv_slot *s)
 
 void kv_map_clear(struct kv_map *m)
 {
-	if (!m->n)
-		return;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->v[i].key)
+	/* Up to the last entry only: a callback's journal is cleared for
+	 * every record and holds a key or two in 64 slots or more. */
+	for (size_t i = 0, left = m->n; left && i < m->cap; i++)
+		if (m->v[i].key) {
 			slot_free(&m->v[i]);
+			left--;
+		}
 	m->n = 0;
 	m->bytes = 0;
 }
@@ -167,9 +180,10 @@ int kv_map_remove(struct kv_map *m, const void *key, size_t key_len)
 int kv_map_foreach(const struct kv_map *m,
 		   int (*fn)(void *ctx, const struct kv_slot *s), void *ctx)
 {
-	for (size_t i = 0; m->n && i < m->cap; i++) {
+	for (size_t i = 0, left = m->n; left && i < m->cap; i++) {
 		if (!m->v[i].key)
 			continue;
+		left--;
 		int rc = fn(ctx, &m->v[i]);
 		if (rc)
 			return rc;

@@ -82,8 +82,8 @@ void kv_map_set(struct kv_map *m, const void *key, size_t key_len,
 		const void *value, size_t value_len, int present);
 /* 1 if it was there, 0 if not. */
 int kv_map_remove(struct kv_map *m, const void *key, size_t key_len);
-/* fn for every slot in no particular order; stops at the first non-zero
- * return and returns it. */
+/* fn for every slot in no particular order (fn must not change m);
+ * stops at the first non-zero return and returns it. */
 int kv_map_foreach(const struct kv_map *m,
 		   int (*fn)(void *ctx, const struct kv_slot *s), void *ctx);
 
