@@ -14,6 +14,9 @@ bin_PROGRAMS += sluice
 sluice_SOURCES = host/main.c host/cli.h
 sluice_CFLAGS = $(libsluicehost_la_CFLAGS)
 sluice_LDADD = $(JEMALLOC_LIBS) libsluicehost.la
+if JEMALLOC
+sluice_SOURCES += host/jemalloc_conf.c
+endif
 
 include host/config.mk
 include host/loader.mk
