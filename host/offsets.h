@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "kafka.h"
+
 struct offset_entry {
 	char *connector;
 	char *source_partition;
@@ -23,6 +25,9 @@ struct offset_store {
 	struct offset_entry *v;
 	size_t n, cap;
 	char *topic;
+	/* offsets_load's consumer, shutting down while the worker goes on
+	 * (waited for by offsets_free). */
+	struct kafka_closing reader;
 };
 
 void offsets_init(struct offset_store *s, const char *topic);

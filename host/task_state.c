@@ -86,6 +86,9 @@ struct task_kv {
 	int *out_partitions;
 	struct sluice_header hdrs[HEADERS_MAX];
 	char err[1024];
+	/* The restore's consumer, shutting down while the other tasks
+	 * open (a destroy takes a few ms, once per stateful task). */
+	struct kafka_closing restore_client;
 };
 
 static int roll_back_in_log(struct sluice_task *t,
@@ -449,7 +452,7 @@ static int read_changelog(struct sluice_task *t, struct rlog *l, int64_t *lo,
 	rc = 0;
 out:
 	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
+	kafka_destroy_begin(&t->kv->restore_client, rk);
 	return rc;
 }
 
@@ -546,11 +549,20 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Waits for the restore's consumer to be gone. */
+static void restore_client_gone(struct sluice_task *t)
+{
+	struct timespec by;
+	kafka_destroy_deadline(&by, 5000);
+	kafka_destroy_end(&t->kv->restore_client, &by, 5000, t->who);
+}
+
 void task_state_free(struct sluice_task *t)
 {
 	struct task_kv *kv = t->kv;
 	if (!kv)
 		return;
+	restore_client_gone(t);
 	state_store_free(&kv->store);
 	kv_map_free(&kv->dirty);
 	kv_map_free(&kv->journal);
@@ -1233,6 +1245,7 @@ void *task_state_main(void *arg)
 {
 	struct sluice_task *t = arg;
 	struct task_kv *kv = t->kv;
+	restore_client_gone(t);
 	const struct sluice_plugin *p = t->conn->plugin;
 	int64_t interval = t->conn->cfg->state.commit_interval_ms;
 	int64_t next_marker = worker_now_ms() + interval;
