@@ -43,6 +43,7 @@
 #include "worker.h"
 
 #define INFLIGHT_MAX 100000
+#define DRAIN_MAX 32
 /* Epoch markers waiting for their confirm; one more barrier waits. */
 #define EPOCHS_MAX 64
 #define HEADERS_MAX 256
@@ -1270,9 +1271,11 @@ void *task_state_main(void *arg)
 			rd_kafka_poll(t->producer, 50);
 			continue;
 		}
+		int bound = t->conn->cfg->state.commit_records, rc = 0;
+		/* Up to DRAIN_MAX records a round: the round's own work
+		 * (delivery reports, clock, markers, trigger) once. */
 		rd_kafka_message_t *m = task_consumer_poll(t, 50);
-		if (m) {
-			int rc = 0;
+		for (int k = 1; m; k++) {
 			if (!m->err) {
 				rc = process_one(t, m);
 				since_marker++;
@@ -1280,11 +1283,16 @@ void *task_state_main(void *arg)
 				log_msg(SLUICE_LOG_WARN, t->who, "consume: %s",
 					rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
-			if (rc)
+			if (rc || k == DRAIN_MAX ||
+			    (bound && since_marker >= bound) ||
+			    t->trackers.pending_total >= INFLIGHT_MAX ||
+			    t->delivery_failed)
 				break;
+			m = rd_kafka_consumer_poll(t->consumer, 0);
 		}
+		if (rc)
+			break;
 		int64_t now = worker_now_ms();
-		int bound = t->conn->cfg->state.commit_records;
 		if (now >= next_marker || (bound && since_marker >= bound)) {
 			if (kv->changed && mark_epoch(t))
 				break;

@@ -20,6 +20,7 @@
 
 /* Stop consuming while this many emitted records are unacknowledged. */
 #define INFLIGHT_MAX 100000
+#define DRAIN_MAX 32
 #define HEADERS_MAX 256
 
 struct transform {
@@ -292,9 +293,11 @@ void *task_transform_main(void *arg)
 			rd_kafka_poll(t->producer, 50);
 			continue;
 		}
+		/* Up to DRAIN_MAX records a round: the round's own work
+		 * (delivery reports, clock, commits, trigger) once. */
 		rd_kafka_message_t *m = task_consumer_poll(t, 50);
-		if (m) {
-			int rc = 0;
+		int rc = 0;
+		for (int k = 1; m; k++) {
 			if (!m->err) {
 				rc = process_one(t, x, m);
 				since_commit++;
@@ -302,9 +305,15 @@ void *task_transform_main(void *arg)
 				log_msg(SLUICE_LOG_WARN, t->who, "consume: %s",
 					rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
-			if (rc)
+			if (rc || k == DRAIN_MAX ||
+			    since_commit >= COMMIT_RECORDS ||
+			    t->trackers.pending_total >= INFLIGHT_MAX ||
+			    t->delivery_failed)
 				break;
+			m = rd_kafka_consumer_poll(t->consumer, 0);
 		}
+		if (rc)
+			break;
 		int64_t now = worker_now_ms();
 		if (now >= next_commit || since_commit >= COMMIT_RECORDS) {
 			commit_done(t, NULL);
