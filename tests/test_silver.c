@@ -22,6 +22,7 @@
 #include "mock_state.h"
 #include "rows.h"
 #include "sluice/plugin.h"
+#include "window.h"
 
 const struct sluice_plugin *sluice_plugin_entry(void);
 
@@ -625,8 +626,8 @@ static char *small_event(char *buf, size_t len, uint64_t id, int uid)
 }
 
 /* 2,000,000 distinct ids (50,000 under valgrind) through a window of
- * 10,000: the store never holds more than the window and the users, and
- * its size stays flat. */
+ * 10,000: the store never holds more than the window's chunks of
+ * SILVER_CHUNK_IDS ids and the users, and its size stays flat. */
 START_TEST(test_window_bound)
 {
 	const uint64_t n = valgrind_run() ? 50000 : 2000000;
@@ -650,14 +651,22 @@ START_TEST(test_window_bound)
 			mock_host_clear_records(m);
 	}
 	mock_host_clear_records(m);
-	ck_assert_uint_le(max_count, window + users);
-	ck_assert_uint_eq(mock_state_count(kv), window + users);
-	/* One put per new id, one delete per eviction, one put per new
-	 * user: nothing else goes to the changelog. */
-	ck_assert_uint_eq(mock_state_writes(kv), n + (n - window) + users);
-	/* Flat: the store is no bigger at the end than early on. */
-	ck_assert_uint_eq(mock_state_bytes(kv), bytes_at_window);
-	ck_assert_uint_eq(max_bytes, bytes_at_window);
+	const uint64_t chunks = (n - 1) / SILVER_CHUNK_IDS -
+				(n - window) / SILVER_CHUNK_IDS + 1;
+	const uint64_t chunks_gone = (n - window) / SILVER_CHUNK_IDS;
+	ck_assert_uint_le(max_count, window / SILVER_CHUNK_IDS + 2 + users);
+	ck_assert_uint_eq(mock_state_count(kv), chunks + users);
+	/* One put per new id (its chunk), one delete per chunk whose last
+	 * id was evicted, one put per new user: nothing else goes to the
+	 * changelog. */
+	ck_assert_uint_eq(mock_state_writes(kv), n + chunks_gone + users);
+	/* Flat: never more than the window's chunks (each entry 34 bytes
+	 * and a 16-byte id; a key of "w:" and at most 7 digits here) and
+	 * two more. */
+	const size_t chunk_bytes = SILVER_CHUNK_IDS * (34 + 16) + 9;
+	ck_assert_uint_le(max_bytes, bytes_at_window + 2 * chunk_bytes);
+	ck_assert_uint_ge(mock_state_bytes(kv) + 2 * chunk_bytes,
+			  bytes_at_window);
 	ck_assert_int_eq(mock_host_tick(m, 0), SLUICE_OK);
 	ck_assert_int_eq(
 		counter("silver_window_evictions_total", "bound=\"count\""),
@@ -759,6 +768,55 @@ START_TEST(test_restart)
 	ck_assert_uint_eq(mock_state_count(mock_host_store(m)), 1 + 1);
 	ck_assert_uint_eq(run(EV(.id = "e")), 0);
 	ck_assert_uint_eq(run(EV(.id = "b")), 2);
+}
+END_TEST
+
+/* An older store's "t:<id>" entries (32 bytes each) are read at open
+ * and moved into a chunk: they still suppress duplicates, in their
+ * order, and the old keys are gone. */
+static int has_key(void *ctx, const void *key, size_t key_len,
+		   const void *value, size_t value_len)
+{
+	const char *want = ctx;
+
+	(void)value;
+	(void)value_len;
+	return key_len >= strlen(want) && !memcmp(key, want, strlen(want));
+}
+
+START_TEST(test_window_legacy_store)
+{
+	struct mock_state *kv = mock_host_store(m);
+	const char *ids[] = {"a", "b", "c"};
+	char err[256], key[8];
+	unsigned char v[32];
+
+	for (int k = 0; k < 3; k++) {
+		silver_put_u64(v, (uint64_t)k + 7); /* seq */
+		silver_put_u64(v + 8, 0);	    /* event time */
+		silver_put_u64(v + 16, 0);	    /* content hash */
+		silver_put_u64(v + 24, (uint64_t)INT64_MIN);
+		snprintf(key, sizeof key, "t:%s", ids[k]);
+		ck_assert_int_eq(mock_state_put(kv, key, strlen(key), v,
+						sizeof v, err, sizeof err),
+				 0);
+	}
+	mock_host_set(m, "expectations", "");
+	mock_host_set(m, "dedup.window.count", "3");
+	open_ok();
+	ck_assert_int_eq(mock_state_foreach(kv, has_key, "t:"), 0);
+	ck_assert_int_eq(mock_state_foreach(kv, has_key, "w:0"), 1);
+	ck_assert_uint_eq(mock_state_count(kv), 1);
+	ck_assert_uint_eq(run(EV(.id = "b")), 0);
+	ck_assert_uint_eq(run(EV(.id = "c")), 0);
+	/* d (seq 10) evicts a, the oldest by its old seq (7). */
+	ck_assert_uint_eq(run(EV(.id = "d")), 3);
+	ck_assert_uint_eq(run(EV(.id = "b")), 0);
+	ck_assert_uint_eq(run(EV(.id = "a")), 2);
+	mock_host_close(m);
+	open_ok();
+	ck_assert_uint_eq(run(EV(.id = "d")), 0);
+	ck_assert_uint_eq(run(EV(.id = "b")), 2); /* evicted by a */
 }
 END_TEST
 
@@ -1407,6 +1465,7 @@ static Suite *silver_suite(void)
 	tcase_add_test(tc, test_window_bound);
 	tcase_add_test(tc, test_window_time);
 	tcase_add_test(tc, test_restart);
+	tcase_add_test(tc, test_window_legacy_store);
 	tcase_add_test(tc, test_emit_failure_keeps_state);
 	tcase_add_test(tc, test_expectation_actions);
 	tcase_add_test(tc, test_expectation_fail);
