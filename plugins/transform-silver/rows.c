@@ -251,6 +251,24 @@ void silver_col_money(struct jbuf *b, const struct jnode *v)
 		JBUF_LIT(b, "null");
 }
 
+/* Little-endian u64 at p, one load where the CPU is little-endian
+ * (silver_hash reads every row and id through it). */
+static inline uint64_t load_le64(const unsigned char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+#else
+	uint64_t v = 0;
+
+	for (int k = 7; k >= 0; k--)
+		v = v << 8 | p[k];
+	return v;
+#endif
+}
+
 static uint64_t mix(uint64_t h, uint64_t w)
 {
 	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
@@ -264,7 +282,7 @@ uint64_t silver_hash(const void *p, size_t n)
 	size_t k = 0;
 
 	for (; k + 8 <= n; k += 8)
-		h = mix(h, silver_get_u64(c + k));
+		h = mix(h, load_le64(c + k));
 	for (int shift = 0; k < n; k++, shift += 8)
 		tail |= (uint64_t)c[k] << shift;
 	return mix(mix(h, tail), n);
@@ -278,9 +296,5 @@ void silver_put_u64(unsigned char *p, uint64_t v)
 
 uint64_t silver_get_u64(const unsigned char *p)
 {
-	uint64_t v = 0;
-
-	for (int k = 7; k >= 0; k--)
-		v = v << 8 | p[k];
-	return v;
+	return load_le64(p);
 }
