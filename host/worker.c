@@ -116,8 +116,20 @@ static int start_kafka(struct worker *w)
 		abort();
 	if (worker_ensure_topics(w, &w->setup->connectors))
 		return -1;
-	rd_kafka_conf_t *c =
-		kafka_conf(wc, w->bootstraps, NULL, err, sizeof(err));
+	log_msg(SLUICE_LOG_INFO, NULL, "kafka at %s", w->bootstraps);
+	return 0;
+}
+
+/* The source offsets topic, read when the first source connector opens:
+ * a run of sinks and transforms has no use for it (a consumer made,
+ * connected and destroyed at every start). 0, or -1 logged. */
+static int load_offsets(struct worker *w)
+{
+	char err[1024];
+	if (w->offsets_loaded)
+		return 0;
+	rd_kafka_conf_t *c = kafka_conf(&w->setup->worker, w->bootstraps, NULL,
+					err, sizeof(err));
 	if (!c) {
 		log_msg(SLUICE_LOG_ERROR, NULL, "kafka: %s", err);
 		return -1;
@@ -129,10 +141,9 @@ static int start_kafka(struct worker *w)
 			"cannot read source offsets: %s", err);
 		return -1;
 	}
-	log_msg(SLUICE_LOG_INFO, NULL,
-		"kafka at %s; %zu stored source "
-		"position%s",
-		w->bootstraps, w->offsets.n, w->offsets.n == 1 ? "" : "s");
+	w->offsets_loaded = 1;
+	log_msg(SLUICE_LOG_INFO, NULL, "%zu stored source position%s",
+		w->offsets.n, w->offsets.n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -146,7 +157,11 @@ int worker_open_connector(struct worker *w, struct connector_config *cfg)
 		abort();
 	w->conns[w->conns_n++] = c;
 	c->fingerprint = reload_fingerprint(cfg);
-	int rc = connector_open(c);
+	/* Even when it fails the connector is in w->conns: the callers
+	 * stop and free it from there. */
+	int rc = p && p->desc->kind == SLUICE_KIND_SOURCE && load_offsets(w)
+			 ? -1
+			 : connector_open(c);
 	pthread_mutex_unlock(&w->lock);
 	return rc;
 }

@@ -23,6 +23,7 @@ struct worker {
 	char *bootstraps;
 	struct broker *embedded;
 	struct offset_store offsets;
+	int offsets_loaded; /* read once the first source connector opens */
 	struct connector **conns;
 	size_t conns_n;
 	atomic_int stopping;
