@@ -295,12 +295,12 @@ static void free_task_lists(struct sluice_task **const *lists,
 	kafka_destroy_deadline(&by, CLIENT_DESTROY_MS);
 	for (size_t l = 0; l < n; l++)
 		for (int i = 0; i < counts[l]; i++, k++)
-			if (lists[l][i] && !lists[l][i]->started)
+			if (lists[l] && lists[l][i] && !lists[l][i]->started)
 				task_free_begin(lists[l][i], closing[k]);
 	k = 0;
 	for (size_t l = 0; l < n; l++)
 		for (int i = 0; i < counts[l]; i++, k++)
-			if (lists[l][i] && !lists[l][i]->started)
+			if (lists[l] && lists[l][i] && !lists[l][i]->started)
 				task_free_end(lists[l][i], closing[k], &by);
 	free(closing);
 }
