@@ -243,11 +243,17 @@ void kafka_destroy_deadline(struct timespec *by, int timeout_ms)
 	}
 }
 
+void kafka_destroy_wait(struct kafka_closing *c, int timeout_ms,
+			const char *who)
+{
+	struct timespec by;
+	kafka_destroy_deadline(&by, timeout_ms);
+	kafka_destroy_end(c, &by, timeout_ms, who);
+}
+
 void kafka_destroy_bounded(rd_kafka_t *rk, int timeout_ms, const char *who)
 {
 	struct kafka_closing c;
-	struct timespec by;
-	kafka_destroy_deadline(&by, timeout_ms);
 	if (kafka_destroy_begin(&c, rk))
-		kafka_destroy_end(&c, &by, timeout_ms, who);
+		kafka_destroy_wait(&c, timeout_ms, who);
 }

@@ -54,6 +54,9 @@ int kafka_destroy_begin(struct kafka_closing *c, rd_kafka_t *rk);
 void kafka_destroy_end(struct kafka_closing *c, const struct timespec *by,
 		       int timeout_ms, const char *who);
 void kafka_destroy_deadline(struct timespec *by, int timeout_ms);
+/* kafka_destroy_end with a deadline timeout_ms from now. */
+void kafka_destroy_wait(struct kafka_closing *c, int timeout_ms,
+			const char *who);
 
 /* Partitions configured for a topic sluice creates. */
 int kafka_partitions_for(const struct worker_config *w, const char *topic);

@@ -26,9 +26,7 @@ void offsets_init(struct offset_store *s, const char *topic)
 
 void offsets_free(struct offset_store *s)
 {
-	struct timespec by;
-	kafka_destroy_deadline(&by, 5000);
-	kafka_destroy_end(&s->reader, &by, 5000, NULL);
+	kafka_destroy_wait(&s->reader, 5000, NULL);
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i].connector);
 		free(s->v[i].source_partition);
@@ -280,9 +278,7 @@ out:
 	if (md)
 		rd_kafka_metadata_destroy(md);
 	rd_kafka_consumer_close(rk);
-	struct timespec by;
-	kafka_destroy_deadline(&by, 5000);
-	kafka_destroy_end(&s->reader, &by, 5000, NULL); /* an earlier load's */
+	kafka_destroy_wait(&s->reader, 5000, NULL); /* an earlier load's */
 	kafka_destroy_begin(&s->reader, rk);
 	return rc;
 }

@@ -323,8 +323,8 @@ static int confirmed_later(const struct sluice_record *recs, size_t from,
 /* Index of the begin of the latest complete snapshot that counts, or -1.
  * A snapshot written after an epoch marker (its begin names the epoch)
  * counts once that epoch is confirmed; before, the restore starts at an
- * earlier one and passes through it (its entries carry their value as
- * prev, which is the value at any earlier marker too). */
+ * earlier one and passes through it (an entry's prev is its own value,
+ * which is its value at any earlier marker too). */
 static long latest_snapshot(const struct sluice_record *recs, size_t n)
 {
 	for (size_t e = n; e-- > 0;) {

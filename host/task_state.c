@@ -553,9 +553,7 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 /* Waits for the restore's consumer to be gone. */
 static void restore_client_gone(struct sluice_task *t)
 {
-	struct timespec by;
-	kafka_destroy_deadline(&by, 5000);
-	kafka_destroy_end(&t->kv->restore_client, &by, 5000, t->who);
+	kafka_destroy_wait(&t->kv->restore_client, 5000, t->who);
 }
 
 void task_state_free(struct sluice_task *t)

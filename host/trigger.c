@@ -155,13 +155,17 @@ static void *lookup_main(void *arg)
 	return NULL;
 }
 
+/* fix_ends' lookups: both ends, and the committed offsets. */
+#define LOOKUPS 3
+
 /* Runs the lookups at once: each waits behind the consumer's fetch on
  * its broker connection (up to fetch.wait.max.ms), and a triggered run
  * pays them in its time at the end of every stage. */
-static int lookups(struct lookup *q, size_t n)
+static int lookups(struct lookup q[LOOKUPS])
 {
-	pthread_t th[4];
-	int started[4] = {0};
+	const size_t n = LOOKUPS;
+	pthread_t th[LOOKUPS];
+	int started[LOOKUPS] = {0};
 	for (size_t i = 1; i < n; i++)
 		started[i] = !pthread_create(&th[i], NULL, lookup_main, &q[i]);
 	lookup_main(&q[0]);
@@ -199,10 +203,10 @@ static int fix_ends(struct sluice_task *t)
 		lo->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
 		a->elems[i].offset = RD_KAFKA_OFFSET_END;
 	}
-	struct lookup q[3] = {{t->consumer, a, 0, 0},
-			      {t->consumer, lo, 0, 0},
-			      {t->consumer, base, 1, 0}};
-	if (a->cnt && lookups(q, 3)) {
+	struct lookup q[LOOKUPS] = {{t->consumer, a, 0, 0},
+				    {t->consumer, lo, 0, 0},
+				    {t->consumer, base, 1, 0}};
+	if (a->cnt && lookups(q)) {
 		rd_kafka_topic_partition_list_destroy(lo);
 		rd_kafka_topic_partition_list_destroy(base);
 		rd_kafka_topic_partition_list_destroy(a);

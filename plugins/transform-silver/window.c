@@ -146,8 +146,9 @@ static uint64_t chunk_of(uint64_t seq)
 	return seq / SILVER_CHUNK_IDS;
 }
 
-/* Appends s's entry to w->chunk. */
-static int chunk_add(struct silver_window *w, const struct silver_slot *s)
+/* Appends the entry of s (its id: id) to w->chunk. */
+static int chunk_add(struct silver_window *w, const struct silver_slot *s,
+		     const char *id)
 {
 	size_t need = w->chunk_len + ENTRY_HEAD + s->len;
 	unsigned char *p;
@@ -170,7 +171,7 @@ static int chunk_add(struct silver_window *w, const struct silver_slot *s)
 	silver_put_u64(p + 24, (uint64_t)s->wm);
 	p[32] = (unsigned char)(s->len & 0xff);
 	p[33] = (unsigned char)(s->len >> 8);
-	memcpy(p + ENTRY_HEAD, slot_id(s), s->len);
+	memcpy(p + ENTRY_HEAD, id, s->len);
 	w->chunk_len = need;
 	return 0;
 }
@@ -185,7 +186,7 @@ static int chunk_fill(struct silver_window *w, uint64_t no)
 		const struct silver_slot *s =
 			&w->ring[(w->head + k) & (w->cap - 1)];
 
-		if (chunk_of(s->seq) == no && chunk_add(w, s))
+		if (chunk_of(s->seq) == no && chunk_add(w, s, slot_id(s)))
 			return -1;
 	}
 	return 0;
@@ -282,7 +283,8 @@ static int collect(void *ctx, const void *key, size_t key_len,
 	if (key_len < 3 || k[1] != ':')
 		return 0;
 	if (k[0] == 't') {
-		if (value_len != ENTRY_LEN)
+		/* (silver never wrote an id longer than SILVER_ID_MAX) */
+		if (value_len != ENTRY_LEN || key_len - 2 > SILVER_ID_MAX)
 			return 0;
 		f->legacy++;
 		return found_add(f, v, k + 2, key_len - 2);
@@ -302,31 +304,17 @@ static int collect(void *ctx, const void *key, size_t key_len,
 	return 0;
 }
 
-static int delete_legacy(void *ctx, const void *key, size_t key_len,
-			 const void *value, size_t value_len)
-{
-	struct found *f = ctx;
-	const char *k = key;
-
-	(void)value;
-	if (key_len < 3 || k[0] != 't' || k[1] != ':' || value_len != ENTRY_LEN)
-		return 0;
-	/* Borrowed keys: copied out before the store changes. */
-	return found_add(f, value, k, key_len);
-}
-
 /* An older store's "t:" entries become chunks: every chunk of the ring
- * is written, then the old keys go. */
+ * is written, then the old keys go (every id of the ring came from one:
+ * stores are converted whole, at the first open that sees them). */
 static int convert_legacy(struct silver_window *w)
 {
-	struct found old = {0};
-	uint64_t no;
-	int rc = -1;
-
 	size_t k = 0;
 
 	while (k < w->n) {
-		no = chunk_of(w->ring[(w->head + k) & (w->cap - 1)].seq);
+		uint64_t no =
+			chunk_of(w->ring[(w->head + k) & (w->cap - 1)].seq);
+
 		if (chunk_fill(w, no) || chunk_put(w))
 			return -1;
 		while (k < w->n &&
@@ -334,18 +322,17 @@ static int convert_legacy(struct silver_window *w)
 			       no)
 			k++;
 	}
-	w->h->state_foreach(w->t, delete_legacy, &old);
-	if (old.oom)
-		goto out;
-	for (k = 0; k < old.n; k++)
-		if (w->h->state_delete(w->t, old.v[k].big, old.v[k].len))
-			goto out;
-	rc = 0;
-out:
-	for (k = 0; k < old.n; k++)
-		free(old.v[k].big);
-	free(old.v);
-	return rc;
+	for (k = 0; k < w->n; k++) {
+		const struct silver_slot *s =
+			&w->ring[(w->head + k) & (w->cap - 1)];
+
+		w->key[0] = 't';
+		w->key[1] = ':';
+		memcpy(w->key + 2, slot_id(s), s->len);
+		if (w->h->state_delete(w->t, w->key, s->len + 2))
+			return -1;
+	}
+	return 0;
 }
 
 static int by_seq(const void *a, const void *b)
@@ -443,13 +430,12 @@ int silver_window_add(struct silver_window *w, const char *id, size_t len,
 	s.hash = hash;
 	s.wm = w->have_watermark ? w->watermark_us : INT64_MIN;
 	s.len = (uint32_t)len;
-	s.big = (char *)id; /* chunk_add reads the id through slot_id */
 	if (!w->have_chunk || w->chunk_no != chunk_of(s.seq)) {
 		w->chunk_len = 0;
 		w->chunk_no = chunk_of(s.seq);
 		w->have_chunk = 1;
 	}
-	if (chunk_add(w, &s)) {
+	if (chunk_add(w, &s, id)) {
 		w->h->set_error(w->t, "out of memory");
 		return -1;
 	}
