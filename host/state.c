@@ -349,6 +349,75 @@ static long latest_snapshot(const struct sluice_record *recs, size_t n)
 	return -1;
 }
 
+void state_cut_init(struct state_cut *c)
+{
+	*c = (struct state_cut){0};
+}
+
+/* Shifts what the cut remembers for dropping the first `by` records;
+ * returns by. */
+static size_t cut_at(struct state_cut *c, size_t by)
+{
+	size_t k = 0;
+	for (size_t j = 0; j < c->wait_n; j++)
+		if (c->wait[j].begin >= by) {
+			c->wait[k] = c->wait[j];
+			c->wait[k++].begin -= by;
+		}
+	c->wait_n = k;
+	if (c->reading)
+		c->cur.begin -= by;
+	return by;
+}
+
+/* Copies a value that fits an id; 0, or -1 when it does not. */
+static int id_copy(char *dst, size_t *len, const void *v, size_t n)
+{
+	if (!v || n > STATE_CUT_ID)
+		return -1;
+	memcpy(dst, v, n);
+	*len = n;
+	return 0;
+}
+
+size_t state_cut_next(struct state_cut *c, const struct sluice_record *r,
+		      size_t i)
+{
+	if (IS(r, STATE_KEY_SNAP_BEGIN)) {
+		const struct sluice_header *ep =
+			state_header(r, STATE_HDR_EPOCH);
+		c->cur = (struct state_cut_snap){.begin = i};
+		c->reading = !id_copy(c->cur.id, &c->cur.id_len, r->value,
+				      r->value_len);
+		if (ep && ep->value &&
+		    (!ep->value_len || id_copy(c->cur.epoch, &c->cur.epoch_len,
+					       ep->value, ep->value_len)))
+			c->reading = 0; /* an epoch not ours: never counts */
+		return 0;
+	}
+	if (IS(r, STATE_KEY_CONFIRM)) {
+		for (size_t j = c->wait_n; r->value && j-- > 0;) {
+			const struct state_cut_snap *w = &c->wait[j];
+			if (w->epoch_len == r->value_len &&
+			    !memcmp(w->epoch, r->value, r->value_len))
+				return cut_at(c, w->begin);
+		}
+		return 0;
+	}
+	if (!IS(r, STATE_KEY_SNAP_END) || !c->reading)
+		return 0;
+	c->reading = 0;
+	if (!r->value || r->value_len != c->cur.id_len ||
+	    memcmp(r->value, c->cur.id, c->cur.id_len))
+		return 0; /* another snapshot's end */
+	if (!c->cur.epoch_len)
+		return cut_at(c, c->cur.begin);
+	if (c->wait_n == STATE_CUT_WAIT)
+		memmove(c->wait, c->wait + 1, --c->wait_n * sizeof(*c->wait));
+	c->wait[c->wait_n++] = c->cur;
+	return 0;
+}
+
 /* The epoch marker a confirm at j names (the latest before it with that
  * id, at or after start), or -1. */
 static long confirmed_epoch(const struct sluice_record *recs, size_t start,

@@ -136,6 +136,36 @@ int state_replay(const struct sluice_record *recs, size_t n, int truncated,
 		 const char *what, struct state_store *out,
 		 struct state_replay_info *info, char *err, size_t errlen);
 
+/*
+ * Where a restore reading a changelog in order may let go of what it read:
+ * everything before the begin of the latest snapshot that counts (the
+ * replay's rule: a snapshot that names an epoch counts once a confirm of
+ * that epoch follows its end; before, the restore needs the records
+ * before it). Memory then stays near that snapshot and what followed it.
+ */
+#define STATE_CUT_WAIT 16
+#define STATE_CUT_ID 64 /* longer snapshot or epoch ids never count */
+struct state_cut_snap {
+	size_t begin; /* index of its begin */
+	char id[STATE_CUT_ID], epoch[STATE_CUT_ID];
+	size_t id_len, epoch_len; /* epoch_len 0: names no epoch */
+};
+struct state_cut {
+	int reading; /* cur is a snapshot begun and not ended */
+	struct state_cut_snap cur;
+	/* Complete snapshots waiting for their epoch's confirm, oldest
+	 * first (when full the oldest is forgotten: kept longer, safe). */
+	struct state_cut_snap wait[STATE_CUT_WAIT];
+	size_t wait_n;
+};
+
+void state_cut_init(struct state_cut *c);
+/* r was just read and kept at index i (the records kept so far are
+ * 0..i): how many of the first ones are no longer needed (0: none). The
+ * caller drops them; the cut's indices are already shifted by that many. */
+size_t state_cut_next(struct state_cut *c, const struct sluice_record *r,
+		      size_t i);
+
 /* Is this a host record (key starts with NUL) with exactly this key? */
 int state_is_key(const struct sluice_record *r, const char *key,
 		 size_t key_len);

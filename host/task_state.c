@@ -76,6 +76,7 @@ struct task_kv {
 		char id[48];
 		rd_kafka_topic_partition_list_t *pos;
 		int64_t own_mark, confirm_mark;
+		int snapshot; /* a snapshot follows it */
 	} epochs[EPOCHS_MAX];
 	size_t epochs_n;
 	uint64_t epoch_n; /* ids: "<open time ms>.<n>" */
@@ -283,7 +284,7 @@ struct rrec {
 struct rlog {
 	struct rrec *v;
 	size_t n, cap;
-	long begin; /* index of the latest snapshot begin, or -1 */
+	struct state_cut cut; /* where the records can be let go of */
 	size_t bytes, max_bytes;
 };
 
@@ -306,13 +307,10 @@ static char *dup_n(const void *p, size_t n)
 	return q;
 }
 
-static int rrec_is(const struct rrec *r, const char *key, size_t len)
-{
-	return r->key_len == len && !memcmp(r->key, key, len);
-}
-
-/* Keeps a record; a completed snapshot makes everything before its begin
- * useless, so memory stays near the snapshot plus what followed it. */
+/* Keeps a record; once a snapshot counts, everything before its begin
+ * is useless, so memory stays near that snapshot plus what followed it
+ * (a snapshot that waits for its epoch's confirm does not count yet: the
+ * restore may need to go back to the one before, state.h). */
 static void rlog_add(struct rlog *l, const rd_kafka_message_t *m)
 {
 	if (l->n == l->cap) {
@@ -344,23 +342,21 @@ static void rlog_add(struct rlog *l, const rd_kafka_message_t *m)
 	l->bytes += r->key_len + r->value_len;
 	if (l->bytes > l->max_bytes)
 		l->max_bytes = l->bytes;
-	if (rrec_is(r, KEY(STATE_KEY_SNAP_BEGIN))) {
-		l->begin = (long)l->n;
-	} else if (rrec_is(r, KEY(STATE_KEY_SNAP_END)) && l->begin > 0) {
-		const struct rrec *b = &l->v[l->begin];
-		if (b->value && r->value && b->value_len == r->value_len &&
-		    !memcmp(b->value, r->value, r->value_len)) {
-			for (long i = 0; i < l->begin; i++) {
-				l->bytes -= l->v[i].key_len + l->v[i].value_len;
-				rrec_free(&l->v[i]);
-			}
-			memmove(l->v, l->v + l->begin,
-				(l->n + 1 - (size_t)l->begin) * sizeof(*l->v));
-			l->n -= (size_t)l->begin;
-			l->begin = 0;
-		}
+	const struct sluice_record rec = {.key = r->key,
+					  .key_len = r->key_len,
+					  .value = r->value,
+					  .value_len = r->value_len,
+					  .headers = r->h,
+					  .header_count = r->hn};
+	size_t drop = state_cut_next(&l->cut, &rec, l->n++);
+	for (size_t i = 0; i < drop; i++) {
+		l->bytes -= l->v[i].key_len + l->v[i].value_len;
+		rrec_free(&l->v[i]);
 	}
-	l->n++;
+	if (drop) {
+		memmove(l->v, l->v + drop, (l->n - drop) * sizeof(*l->v));
+		l->n -= drop;
+	}
 }
 
 static void rlog_free(struct rlog *l)
@@ -488,7 +484,8 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 		return -1;
 
 	int64_t started = worker_now_ms(), lo = 0, hi = 0;
-	struct rlog l = {.begin = -1};
+	struct rlog l = {0};
+	state_cut_init(&l.cut);
 	if (read_changelog(t, &l, &lo, &hi, err, errlen)) {
 		rlog_free(&l);
 		return -1;
@@ -513,7 +510,7 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 	int rc = state_replay(recs, l.n, lo > 0, what, &kv->store, &info, err,
 			      errlen);
 	free(recs);
-	size_t read = l.n, peak = l.max_bytes;
+	size_t read = l.n, peak = l.max_bytes, held = l.bytes;
 	rlog_free(&l);
 	if (rc) {
 		state_replay_info_free(&info);
@@ -527,8 +524,16 @@ int task_state_open(struct sluice_task *t, char *err, size_t errlen)
 			 "%s: could not write the rolled back keys", what);
 		return -1;
 	}
-	/* What was replayed counts as the last snapshot's size. */
+	/* What was replayed counts as the last snapshot's size, and what
+	 * the log holds past it (about what was read less the store) toward
+	 * the next one: restarts that each add a tail must not push the last
+	 * snapshot that counts out of a partition that keeps only its latest
+	 * bytes. */
 	kv->snapshot_size = (int64_t)state_store_bytes(&kv->store);
+	kv->since_snapshot =
+		held > (size_t)kv->snapshot_size
+			? (int64_t)(held - (size_t)kv->snapshot_size)
+			: 0;
 	log_msg(SLUICE_LOG_INFO, t->who,
 		"state restored: %zu keys, %zu bytes, from %s offsets "
 		"%lld..%lld (%zu records replayed%s, %zu keys rolled back to "
@@ -967,7 +972,15 @@ static int checkpoint(struct sluice_task *t)
 static int mark_epoch(struct sluice_task *t)
 {
 	struct task_kv *kv = t->kv;
-	if (kv->epochs_n == EPOCHS_MAX)
+	/* A snapshot counts once its epoch is confirmed: while an earlier
+	 * one waits, the next goes through the waiting barrier, so that the
+	 * log past the last snapshot that counts stays near two snapshots
+	 * and their changelog (a broker that keeps only a partition's latest
+	 * bytes must still hold it for a restore). */
+	int snapshot = snapshot_due(t);
+	for (size_t i = 0; snapshot && i < kv->epochs_n; i++)
+		snapshot = !kv->epochs[i].snapshot;
+	if (kv->epochs_n == EPOCHS_MAX || snapshot_due(t) != snapshot)
 		return checkpoint(t) && atomic_load(&t->state_) != TASK_RUNNING
 			       ? -1
 			       : 0;
@@ -983,18 +996,22 @@ static int mark_epoch(struct sluice_task *t)
 	/* The snapshot follows its epoch marker at once, so that its
 	 * entries are the store as of that marker (a waiting barrier for it
 	 * stopped input for hundreds of ms: silver's p99 latency). */
-	if (!rc && snapshot_due(t))
+	if (!rc && snapshot)
 		rc = write_snapshot(t, json, e->id);
 	free(json);
 	if (rc)
 		return -1;
 	e->own_mark = (int64_t)t->trackers.v[kv->own].next_seq - 1;
 	e->confirm_mark = -1;
+	e->snapshot = snapshot;
 	e->pos = known_positions(kv->pos);
 	kv->epochs_n++;
 	kv_map_clear(&kv->dirty);
 	kv->changed = 0;
 	kv->markers++;
+	log_msg(SLUICE_LOG_DEBUG, t->who,
+		"state: epoch %s marked, %zu waiting for their confirm", e->id,
+		kv->epochs_n);
 	return 0;
 }
 

@@ -530,6 +530,137 @@ START_TEST(replay_snapshot_after_epoch)
 }
 END_TEST
 
+/* What a restore keeps of a log read in order through a state_cut: the
+ * records from the first one still needed; *dropped says how many went.
+ * Each record's drop count is checked against `expect` (index -> count,
+ * 0 elsewhere) when given. */
+static struct log kept;
+
+static void read_through_cut(const struct log *l, size_t *dropped,
+			     const size_t *expect)
+{
+	struct state_cut c;
+	state_cut_init(&c);
+	kept = (struct log){0};
+	*dropped = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		kept.r[kept.n] = l->r[i];
+		size_t d = state_cut_next(&c, &kept.r[kept.n], kept.n);
+		kept.n++;
+		if (expect)
+			ck_assert_msg(d == expect[i],
+				      "record %zu: dropped %zu, expected %zu",
+				      i, d, expect[i]);
+		ck_assert_uint_le(d, kept.n);
+		memmove(kept.r, kept.r + d, (kept.n - d) * sizeof(*kept.r));
+		kept.n -= d;
+		*dropped += d;
+	}
+}
+
+/* A restore lets go of the records before a snapshot only once that
+ * snapshot counts: a snapshot that waits for its epoch's confirm keeps
+ * the log before it (a restore that cut there rebuilt the state as of
+ * the unconfirmed epoch, or found the log "truncated before a complete
+ * snapshot" on a broker that had dropped its first records). */
+START_TEST(cut_waits_for_the_confirm)
+{
+	struct log l = {0};
+	rec(&l, "a", "1", ABSENT);
+	marker(&l, "{\"in\":{\"0\":1}}");
+	rec(&l, "a", "2", "1");
+	rec(&l, "b", "1", ABSENT);
+	epoch(&l, "7.1", "{\"in\":{\"0\":3}}");
+	size_t begin = l.n;
+	snap_begin_epoch(&l, "s1", "{\"in\":{\"0\":3}}", "7.1");
+	rec(&l, "a", "2", NULL);
+	rec(&l, "b", "1", NULL);
+	snap_end(&l, "s1");
+	rec(&l, "a", "3", "2");
+	size_t dropped;
+	read_through_cut(&l, &dropped, NULL);
+	ck_assert_uint_eq(dropped, 0);
+	state_store_init(&st, 0);
+	ck_assert_int_eq(state_replay(kept.r, kept.n, 1, "log", &st, &info, err,
+				      sizeof(err)),
+			 -1); /* the broker dropped the log's first records */
+	done();
+	replay_ok(&kept, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":1}}");
+	ck_assert_str_eq(get(&st, "a"), "1");
+	ck_assert_ptr_null(get(&st, "b"));
+	done();
+	/* confirmed: the snapshot's begin is where the kept records start,
+	 * and they replay as the whole log does */
+	confirm(&l, "7.1");
+	size_t expect[64] = {0};
+	expect[l.n - 1] = begin;
+	read_through_cut(&l, &dropped, expect);
+	ck_assert_uint_eq(dropped, begin);
+	ck_assert_uint_eq(kept.n, l.n - begin);
+	replay_ok(&kept, 1);
+	ck_assert(info.from_snapshot);
+	ck_assert_uint_eq(info.start, 0);
+	ck_assert_str_eq(info.position, "{\"in\":{\"0\":3}}");
+	ck_assert_uint_eq(state_store_count(&st), 2);
+	ck_assert_str_eq(get(&st, "a"), "2");
+	ck_assert_str_eq(get(&st, "b"), "1");
+	done();
+}
+END_TEST
+
+/* A snapshot after a position marker counts at its end; later ones
+ * named by epochs at their confirms, in turn; an end that is another
+ * snapshot's, and a confirm of an epoch no snapshot names, cut nothing;
+ * past STATE_CUT_WAIT waiting snapshots the oldest is forgotten (its
+ * confirm cuts nothing: more is kept, never less). */
+START_TEST(cut_positions)
+{
+	struct log l = {0};
+	size_t expect[64] = {0};
+	rec(&l, "a", "1", ABSENT);
+	marker(&l, "{\"in\":{\"0\":1}}");
+	snap_begin(&l, "p1", "{\"in\":{\"0\":1}}"); /* index 2 */
+	rec(&l, "a", "1", NULL);
+	snap_end(&l, "p1");
+	expect[l.n - 1] = 2;
+	/* p1's begin is now the first record kept */
+	epoch(&l, "9.1", "{\"in\":{\"0\":2}}");
+	snap_begin_epoch(&l, "e1", "{\"in\":{\"0\":2}}", "9.1"); /* 4 */
+	rec(&l, "a", "1", NULL);
+	snap_end(&l, "e1");
+	epoch(&l, "9.2", "{\"in\":{\"0\":3}}");
+	snap_begin_epoch(&l, "e2", "{\"in\":{\"0\":3}}", "9.2");
+	rec(&l, "a", "1", NULL);
+	snap_end(&l, "x");  /* not e2's end: e2 never completes */
+	confirm(&l, "9.0"); /* names no snapshot */
+	confirm(&l, "9.1");
+	expect[l.n - 1] = 4; /* to e1's begin */
+	confirm(&l, "9.2");  /* e2 was cut short: nothing */
+	size_t dropped;
+	read_through_cut(&l, &dropped, expect);
+	ck_assert_uint_eq(dropped, 6);
+	ck_assert_uint_eq(kept.n, l.n - 6);
+	ck_assert(state_is_key(&kept.r[0], K(STATE_KEY_SNAP_BEGIN)));
+	ck_assert_mem_eq(kept.r[0].value, "e1", 2);
+
+	/* STATE_CUT_WAIT + 1 snapshots waiting */
+	struct log w = {0};
+	static char ids[STATE_CUT_WAIT + 1][8];
+	for (int i = 0; i <= STATE_CUT_WAIT; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "1.%d", i);
+		snap_begin_epoch(&w, ids[i], "{}", ids[i]);
+		snap_end(&w, ids[i]);
+	}
+	confirm(&w, ids[0]); /* forgotten */
+	confirm(&w, ids[2]);
+	memset(expect, 0, sizeof(expect));
+	expect[w.n - 1] = 4; /* ids[2]'s begin */
+	read_through_cut(&w, &dropped, expect);
+	ck_assert_uint_eq(dropped, 4);
+}
+END_TEST
+
 /* A snapshot cut short at the tail (the task died writing it) is not a
  * starting point; its entries (no prev header: prev = value) change
  * nothing. A headerless record after another host record is no longer
@@ -620,6 +751,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, replay_snapshot_is_marker);
 	tcase_add_test(tc, replay_incomplete_snapshot);
 	tcase_add_test(tc, replay_snapshot_after_epoch);
+	tcase_add_test(tc, cut_waits_for_the_confirm);
+	tcase_add_test(tc, cut_positions);
 	tcase_add_test(tc, replay_truncated);
 	suite_add_tcase(s, tc);
 	return s;
