@@ -17,6 +17,7 @@
 #include "log.h"
 #include "task_kafka.h"
 #include "task_state.h"
+#include "trigger.h"
 #include "worker.h"
 
 static const char *const default_outputs[] = {"out", NULL};
@@ -87,11 +88,10 @@ static void task_free_begin(struct sluice_task *t,
 	t->opened = 0;
 	/* Partition lists from a client may hold references into it: they
 	 * go first, or its destroy waits for them. */
-	if (t->ends)
-		rd_kafka_topic_partition_list_destroy(t->ends);
+	trigger_forget(t);
 	if (t->ends_base)
 		rd_kafka_topic_partition_list_destroy(t->ends_base);
-	t->ends = t->ends_base = NULL;
+	t->ends_base = NULL;
 	kafka_destroy_begin(&closing[0], t->consumer);
 	kafka_destroy_begin(&closing[1], t->producer);
 	t->consumer = t->producer = NULL;

@@ -19,6 +19,7 @@
 #include "tracker.h"
 
 struct connector;
+struct trigger_ends;
 
 enum task_state {
 	TASK_NEW,
@@ -69,7 +70,8 @@ struct sluice_task {
 	int assigned_once;
 	int direct; /* assigns its own partitions (task_direct_assign) */
 	rd_kafka_topic_partition_list_t *ends, *ends_base;
-	int64_t ends_next_check_ms; /* trigger_consumed_all's next look */
+	struct trigger_ends *ends_job; /* their lookups, while they run */
+	int64_t ends_next_check_ms;    /* trigger_consumed_all's next look */
 	/* Records produced per output of the connector (outputs_n). */
 	atomic_uint_fast64_t *by_output;
 	/* The current input's outputs so far per topic (by the topic's

@@ -1328,8 +1328,11 @@ void *task_state_main(void *arg)
 			if (run_tick(t))
 				break;
 		}
-		if (!atomic_load(&t->trigger_done) &&
-		    t->trackers.pending_total == 0 && trigger_consumed_all(t)) {
+		/* The final marker flushes what is in flight: the end of a
+		 * run waits neither for the acknowledgements nor for the
+		 * epochs' confirms (a confirm cycle is a linger and a round
+		 * trip, two of them per epoch). */
+		if (!atomic_load(&t->trigger_done) && trigger_consumed_all(t)) {
 			if (!(kv->changed || kv->epochs_n) || !checkpoint(t))
 				atomic_store(&t->trigger_done,
 					     trigger_committed_all(

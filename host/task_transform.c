@@ -69,9 +69,11 @@ static void wait_acked(struct sluice_task *t)
 {
 	int64_t deadline =
 		worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms;
+	/* flush() sends at once, ignoring linger.ms, and serves the
+	 * delivery reports. */
 	while (rd_kafka_outq_len(t->producer) > 0 && !t->delivery_failed &&
 	       worker_now_ms() < deadline)
-		rd_kafka_poll(t->producer, 50);
+		rd_kafka_flush(t->producer, 20);
 }
 
 void task_transform_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -326,8 +328,8 @@ void *task_transform_main(void *arg)
 			if (run_tick(t, x))
 				break;
 		}
-		if (!atomic_load(&t->trigger_done) &&
-		    t->trackers.pending_total == 0 && trigger_consumed_all(t)) {
+		if (!atomic_load(&t->trigger_done) && trigger_consumed_all(t)) {
+			wait_acked(t);
 			commit_done(t, NULL);
 			atomic_store(
 				&t->trigger_done,

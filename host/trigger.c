@@ -120,14 +120,6 @@ int trigger_siblings_done(const struct sluice_task *t)
 	return 1;
 }
 
-void trigger_forget(struct sluice_task *t)
-{
-	atomic_store(&t->trigger_done, 0);
-	if (t->ends)
-		rd_kafka_topic_partition_list_destroy(t->ends);
-	t->ends = NULL;
-}
-
 /* Did any partition of a ListOffsets answer come back with an error? */
 static int partition_error(const rd_kafka_topic_partition_list_t *l)
 {
@@ -155,39 +147,39 @@ static void *lookup_main(void *arg)
 	return NULL;
 }
 
-/* fix_ends' lookups: both ends, and the committed offsets. */
+/* The lookups: both ends, and the committed offsets. Each runs on a
+ * thread of its own, started when the task is released: each waits
+ * behind the consumer's fetch on its broker connection (up to
+ * fetch.wait.max.ms), and the task goes on with its backlog meanwhile
+ * (a stage that waited for them at its end paid that in the run's
+ * time). */
 #define LOOKUPS 3
 
-/* Runs the lookups at once: each waits behind the consumer's fetch on
- * its broker connection (up to fetch.wait.max.ms), and a triggered run
- * pays them in its time at the end of every stage. */
-static int lookups(struct lookup q[LOOKUPS])
-{
-	const size_t n = LOOKUPS;
+struct trigger_ends {
 	pthread_t th[LOOKUPS];
-	int started[LOOKUPS] = {0};
-	for (size_t i = 1; i < n; i++)
-		started[i] = !pthread_create(&th[i], NULL, lookup_main, &q[i]);
-	lookup_main(&q[0]);
-	for (size_t i = 1; i < n; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			lookup_main(&q[i]);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (q[i].err)
-			return -1;
-	return 0;
+	int running[LOOKUPS];
+	struct lookup q[LOOKUPS];
+	rd_kafka_topic_partition_list_t *end, *lo, *base;
+};
+
+static void ends_free(struct trigger_ends *j)
+{
+	rd_kafka_topic_partition_list_destroy(j->end);
+	rd_kafka_topic_partition_list_destroy(j->lo);
+	rd_kafka_topic_partition_list_destroy(j->base);
+	free(j);
 }
 
-/* Fixes the end (high watermark) of every assigned partition in
- * t->ends, and its committed offset, in the same order, in t->ends_base. */
-static int fix_ends(struct sluice_task *t)
+/* Starts the lookups of the end (high watermark) of every assigned
+ * partition, its low watermark and its committed offset. */
+static void ends_start(struct sluice_task *t)
 {
 	rd_kafka_topic_partition_list_t *a = NULL;
 	if (rd_kafka_assignment(t->consumer, &a) || !a)
-		return -1;
+		return;
+	struct trigger_ends *j = calloc(1, sizeof(*j));
+	if (!j)
+		abort();
 	/* Low watermarks: with nothing committed, reading starts there
 	 * (auto.offset.reset is earliest), so a partition whose low
 	 * watermark is its end (empty) is done from the start. Both ends of
@@ -195,35 +187,59 @@ static int fix_ends(struct sluice_task *t)
 	 * each (timestamps -2 and -1 stand for the beginning and the end):
 	 * a request per partition waits behind the consumer's fetch on the
 	 * same connection, half a second each. */
-	rd_kafka_topic_partition_list_t *lo =
-		rd_kafka_topic_partition_list_copy(a);
-	rd_kafka_topic_partition_list_t *base =
-		rd_kafka_topic_partition_list_copy(a);
+	j->end = a;
+	j->lo = rd_kafka_topic_partition_list_copy(a);
+	j->base = rd_kafka_topic_partition_list_copy(a);
 	for (int i = 0; i < a->cnt; i++) {
-		lo->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+		j->lo->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
 		a->elems[i].offset = RD_KAFKA_OFFSET_END;
 	}
-	struct lookup q[LOOKUPS] = {{t->consumer, a, 0, 0},
-				    {t->consumer, lo, 0, 0},
-				    {t->consumer, base, 1, 0}};
-	if (a->cnt && lookups(q)) {
-		rd_kafka_topic_partition_list_destroy(lo);
-		rd_kafka_topic_partition_list_destroy(base);
-		rd_kafka_topic_partition_list_destroy(a);
-		return -1; /* try again on the next round */
+	j->q[0] = (struct lookup){t->consumer, j->end, 0, 0};
+	j->q[1] = (struct lookup){t->consumer, j->lo, 0, 0};
+	j->q[2] = (struct lookup){t->consumer, j->base, 1, 0};
+	for (size_t i = 0; i < LOOKUPS && a->cnt; i++) {
+		j->running[i] =
+			!pthread_create(&j->th[i], NULL, lookup_main, &j->q[i]);
+		if (!j->running[i])
+			lookup_main(&j->q[i]);
 	}
-	for (int i = 0; i < base->cnt; i++)
-		if (base->elems[i].offset < 0)
-			base->elems[i].offset = lo->elems[i].offset;
-	rd_kafka_topic_partition_list_destroy(lo);
+	t->ends_job = j;
+}
+
+/* The ends once the lookups are back: 0 with t->ends and t->ends_base
+ * set (in the same order), 1 while they run, -1 when they failed (they
+ * start again on the next look). */
+static int ends_collect(struct sluice_task *t)
+{
+	struct trigger_ends *j = t->ends_job;
+	int running = 0, failed = 0;
+	for (size_t i = 0; i < LOOKUPS; i++) {
+		if (j->running[i] && !pthread_tryjoin_np(j->th[i], NULL))
+			j->running[i] = 0;
+		running |= j->running[i];
+		failed |= j->q[i].err != 0;
+	}
+	if (running)
+		return 1;
+	t->ends_job = NULL;
+	if (failed) {
+		ends_free(j);
+		return -1;
+	}
+	for (int i = 0; i < j->base->cnt; i++)
+		if (j->base->elems[i].offset < 0)
+			j->base->elems[i].offset = j->lo->elems[i].offset;
 	if (t->ends_base)
 		rd_kafka_topic_partition_list_destroy(t->ends_base);
-	t->ends = a;
-	t->ends_base = base;
-	for (int i = 0; i < a->cnt; i++)
+	t->ends = j->end;
+	t->ends_base = j->base;
+	j->end = j->base = NULL;
+	rd_kafka_topic_partition_list_destroy(j->lo);
+	free(j);
+	for (int i = 0; i < t->ends->cnt; i++)
 		log_msg(SLUICE_LOG_DEBUG, t->who, "%s[%d] ends at %lld",
-			a->elems[i].topic, a->elems[i].partition,
-			(long long)a->elems[i].offset);
+			t->ends->elems[i].topic, t->ends->elems[i].partition,
+			(long long)t->ends->elems[i].offset);
 	return 0;
 }
 
@@ -237,7 +253,9 @@ int trigger_consumed_all(struct sluice_task *t)
 	if (now < t->ends_next_check_ms)
 		return 0;
 	t->ends_next_check_ms = now + 10;
-	if (!t->ends && fix_ends(t))
+	if (!t->ends && !t->ends_job)
+		ends_start(t);
+	if (!t->ends && (!t->ends_job || ends_collect(t)))
 		return 0;
 	if (!t->ends->cnt)
 		return 1;
@@ -266,4 +284,21 @@ int trigger_committed_all(struct sluice_task *t, trigger_committed_fn *fn)
 			return 0;
 	}
 	return 1;
+}
+
+void trigger_forget(struct sluice_task *t)
+{
+	atomic_store(&t->trigger_done, 0);
+	if (t->ends_job) {
+		/* Lookups for the assignment that is gone. */
+		struct trigger_ends *j = t->ends_job;
+		for (size_t i = 0; i < LOOKUPS; i++)
+			if (j->running[i])
+				pthread_join(j->th[i], NULL);
+		ends_free(j);
+		t->ends_job = NULL;
+	}
+	if (t->ends)
+		rd_kafka_topic_partition_list_destroy(t->ends);
+	t->ends = NULL;
 }
