@@ -6,7 +6,13 @@
 # `sluice broker`.
 #   bash bench/latency.sh BUILDDIR SRCDIR [RATE] [MEASURE_S] [WARMUP_S] [PARTITIONS]
 # (defaults 20000 events/s, 30 s measured after 10 s of warm-up, 16
-# partitions per topic).
+# partitions per topic: the mock broker keeps about 5 MiB per partition;
+# the gold topics, one row per day, user and product, get the shipped
+# sluice.yaml's default of 4, GOLD_PARTITIONS to change it: librdkafka
+# 2.0 sends a produce request per partition, at most 5 in flight per
+# connection, so gold's few rows spread over 16 partitions waited for
+# round trips: every event measured, p99 266-273 ms over 16 against
+# 220-226 over 4).
 #
 # Method. bench/gold-latency (librdkafka, no group, fetch.wait.max.ms 5)
 # is started on the empty gold topics before the worker and reads every
@@ -35,10 +41,14 @@
 # embedded broker answers a fetch only when that wait ends); gold's
 # emit.interval 100 ms; the stateful connectors' barriers (silver, gold)
 # no longer stop input; offsets.flush.interval 1 s (not on the data
-# path). MEDALLION_KAFKA adds lines to the worker's `kafka:`
-# map, LATENCY_STATE to each stateful connector file (e.g.
-# "state: {commit.interval: 5s}"). The worker and the broker are this
-# script's children, killed by PID; loopback only; the temp dir removed.
+# path). LATENCY_TOPICS measures other topics instead of the gold ones
+# (every stage stamps its outputs with its input's time, so
+# "transaction_logs", "bronze_transactions" or "silver_transactions"
+# give the latency up to that hop). MEDALLION_KAFKA adds lines to the
+# worker's `kafka:` map, LATENCY_STATE to each stateful connector file
+# (e.g. "state: {commit.interval: 5s}"). The worker and the broker are
+# this script's children, killed by PID; loopback only; the temp dir
+# removed.
 set -euo pipefail
 b=${1:?BUILDDIR}
 src=${2:?SRCDIR}
@@ -46,6 +56,7 @@ rate=${3:-20000}
 measure=${4:-30}
 warmup=${5:-10}
 parts=${6:-16}
+gold_parts=${GOLD_PARTITIONS:-4}
 max=$((rate * (warmup + measure + 5)))
 [ -x "$b/bench/gold-latency" ] || { echo "bench: build bench/gold-latency first (make bench-latency)" >&2; exit 1; }
 
@@ -67,7 +78,9 @@ topics=(transaction_logs bronze_transactions bronze_quarantine bronze_dq
 # The changelogs too: against a `sluice broker` the worker's admin
 # CreateTopics would time out (10 s per stateful connector).
 targs=(--topic sluice-offsets:1 --topic sluice-silver-state:1 --topic sluice-gold-state:1)
-for t in "${topics[@]}"; do targs+=(--topic "$t:$parts"); done
+for t in "${topics[@]}"; do
+	case $t in gold_*) targs+=(--topic "$t:$gold_parts") ;; *) targs+=(--topic "$t:$parts") ;; esac
+done
 "$b/sluice" broker "${targs[@]}" --bootstrap-file "$tmp/bs" >"$tmp/broker.log" 2>&1 &
 bpid=$!
 for _ in $(seq 100); do [ -s "$tmp/bs" ] && break; sleep 0.1; done
@@ -80,7 +93,8 @@ bootstrap.servers: $bs
 connectors.dir: c
 plugin.path: [$b/plugins/source-faker/.libs, $b/plugins/transform-bronze/.libs,
   $b/plugins/transform-silver/.libs, $b/plugins/transform-gold/.libs]
-topics.partitions: {default: $parts}
+topics.partitions: {default: $parts, gold_daily_metrics: $gold_parts,
+  gold_user_summary: $gold_parts, gold_product_summary: $gold_parts, gold_late: $gold_parts}
 rest: {listen: "off"}
 log: {level: ${MEDALLION_LOG:-info}, progress.interval: 5s}
 kafka:
@@ -105,11 +119,12 @@ for f in 30-bronze.yaml 40-silver.yaml 50-gold.yaml; do
 	case $f in 40-* | 50-*) if [ -n "${LATENCY_STATE:-}" ]; then echo "$LATENCY_STATE" >>"$tmp/c/$f"; fi ;; esac
 done
 
-echo "bench: latency at $rate events/s (wall clock), $warmup s warm-up + $measure s measured, $parts partitions per topic, broker $bs"
+echo "bench: latency at $rate events/s (wall clock), $warmup s warm-up + $measure s measured, $parts partitions per topic ($gold_parts for gold_*), broker $bs"
 echo "load: $(uptime | sed 's/.*load average/load average/')"
 timeout=$((warmup + measure + 120))
+# shellcheck disable=SC2086 # a list of topics
 "$b/bench/gold-latency" "$bs" "$warmup" "$measure" "$timeout" \
-	gold_daily_metrics gold_user_summary gold_product_summary >"$tmp/latency.out" 2>&1 &
+	${LATENCY_TOPICS:-gold_daily_metrics gold_user_summary gold_product_summary} >"$tmp/latency.out" 2>&1 &
 lpid=$!
 for _ in $(seq 100); do grep -q 'reading' "$tmp/latency.out" && break; sleep 0.1; done
 grep -q 'reading' "$tmp/latency.out" || { echo "bench: gold-latency did not start" >&2; cat "$tmp/latency.out" >&2; exit 1; }

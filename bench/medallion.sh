@@ -7,7 +7,9 @@
 # events as a JSON Lines file, in the same run; ratio printed.
 #   bash bench/medallion.sh BUILDDIR SRCDIR MODE [N] [PARTITIONS]
 # (defaults 100000 events, 32 partitions per topic: the mock broker keeps
-# about 5 MiB per partition and a bronze record is ~830 bytes).
+# about 5 MiB per partition and a bronze record is ~830 bytes; the gold
+# topics, one row per day, user and product, get the shipped sluice.yaml's
+# default of 4, GOLD_PARTITIONS to change it).
 # Environment: MEDALLION_FAKER (extra source-faker config line),
 # MEDALLION_KAFKA (extra lines for the worker's `kafka:` map, e.g.
 # "  fetch.wait.max.ms: 10"), MEDALLION_LOG (log level), MEDALLION_KEEP=1
@@ -42,6 +44,7 @@ src=${2:?SRCDIR}
 mode=${3:?MODE: bronze-silver or medallion}
 n=${4:-100000}
 parts=${5:-32}
+gold_parts=${GOLD_PARTITIONS:-4}
 faker_extra=${MEDALLION_FAKER:-anomaly.duplicate: 0.01}
 case $mode in
 bronze-silver) tables=bronze-silver files="30-bronze.yaml 40-silver.yaml" ;;
@@ -75,7 +78,9 @@ topics=(transaction_logs bronze_transactions bronze_quarantine bronze_dq
 # worker's admin CreateTopics times out (10 s per connector, the mock has
 # no admin API) and the topic is then created on first use.
 targs=(--topic sluice-offsets:1 --topic sluice-silver-state:1 --topic sluice-gold-state:1)
-for t in "${topics[@]}"; do targs+=(--topic "$t:$parts"); done
+for t in "${topics[@]}"; do
+	case $t in gold_*) targs+=(--topic "$t:$gold_parts") ;; *) targs+=(--topic "$t:$parts") ;; esac
+done
 "$b/sluice" broker "${targs[@]}" --bootstrap-file "$tmp/bs" >"$tmp/broker.log" 2>&1 &
 bpid=$!
 for _ in $(seq 100); do [ -s "$tmp/bs" ] && break; sleep 0.1; done
@@ -88,7 +93,8 @@ bootstrap.servers: $bs
 connectors.dir: c
 plugin.path: [$b/plugins/source-faker/.libs, $b/plugins/transform-bronze/.libs,
   $b/plugins/transform-silver/.libs, $b/plugins/transform-gold/.libs]
-topics.partitions: {default: $parts}
+topics.partitions: {default: $parts, gold_daily_metrics: $gold_parts,
+  gold_user_summary: $gold_parts, gold_product_summary: $gold_parts, gold_late: $gold_parts}
 rest: {listen: "off"}
 log: {level: ${MEDALLION_LOG:-info}, progress.interval: 5s}
 kafka:
@@ -139,7 +145,7 @@ bytes=$(wc -c <"$tmp/events.jsonl")
 
 # 2. sluice.
 for f in $files; do cp "$src/connectors.d/$f" "$tmp/c/"; done
-echo "bench: $mode, $n events ($((bytes / n)) bytes each, faker: $faker_extra), $parts partitions per topic, broker $bs"
+echo "bench: $mode, $n events ($((bytes / n)) bytes each, faker: $faker_extra), $parts partitions per topic ($gold_parts for gold_*), broker $bs"
 echo "load: $(uptime | sed 's/.*load average/load average/')"
 t0=$(now_ms)
 run stream
