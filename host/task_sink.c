@@ -405,8 +405,8 @@ void *task_sink_main(void *arg)
 	       atomic_load(&t->state_) == TASK_RUNNING) {
 		size_t n = 0;
 		while (n < BATCH_MAX) {
-			rd_kafka_message_t *m =
-				task_consumer_poll(t, n ? 0 : 100);
+			rd_kafka_message_t *m = task_consumer_poll(
+				t, n ? 0 : trigger_poll_ms(t, 100));
 			if (!m)
 				break;
 			if (m->err) {

@@ -1289,7 +1289,8 @@ void *task_state_main(void *arg)
 		int bound = t->conn->cfg->state.commit_records, rc = 0;
 		/* Up to DRAIN_MAX records a round: the round's own work
 		 * (delivery reports, clock, markers, trigger) once. */
-		rd_kafka_message_t *m = task_consumer_poll(t, 50);
+		rd_kafka_message_t *m =
+			task_consumer_poll(t, trigger_poll_ms(t, 50));
 		for (int k = 1; m; k++) {
 			if (!m->err) {
 				rc = process_one(t, m);

@@ -297,7 +297,8 @@ void *task_transform_main(void *arg)
 		}
 		/* Up to DRAIN_MAX records a round: the round's own work
 		 * (delivery reports, clock, commits, trigger) once. */
-		rd_kafka_message_t *m = task_consumer_poll(t, 50);
+		rd_kafka_message_t *m =
+			task_consumer_poll(t, trigger_poll_ms(t, 50));
 		int rc = 0;
 		for (int k = 1; m; k++) {
 			if (!m->err) {

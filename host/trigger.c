@@ -78,6 +78,18 @@ static int connector_finished(const struct connector *c)
 	return 1;
 }
 
+/* An idle task waits in its consumer poll (50 ms and more): it sees that
+ * it was released at once. */
+static void wake(struct sluice_task *t)
+{
+	rd_kafka_queue_t *q =
+		t->consumer ? rd_kafka_queue_get_consumer(t->consumer) : NULL;
+	if (!q)
+		return;
+	rd_kafka_queue_yield(q);
+	rd_kafka_queue_destroy(q);
+}
+
 void trigger_release(struct worker *w)
 {
 	for (size_t i = 0; i < w->conns_n; i++) {
@@ -95,8 +107,10 @@ void trigger_release(struct worker *w)
 		log_msg(SLUICE_LOG_INFO, c->cfg->name,
 			"upstream finished: reading up to the current end of "
 			"its input");
-		for (int k = 0; k < c->tasks_n; k++)
+		for (int k = 0; k < c->tasks_n; k++) {
 			atomic_store(&c->tasks[k]->drain, 1);
+			wake(c->tasks[k]);
+		}
 	}
 }
 
@@ -106,6 +120,13 @@ int trigger_all_done(const struct worker *w)
 		if (!connector_finished(w->conns[i]))
 			return 0;
 	return 1;
+}
+
+int trigger_poll_ms(const struct sluice_task *t, int idle_ms)
+{
+	return atomic_load(&t->drain) && !atomic_load(&t->trigger_done)
+		       ? TRIGGER_POLL_MS
+		       : idle_ms;
 }
 
 int trigger_siblings_done(const struct sluice_task *t)
@@ -148,11 +169,9 @@ static void *lookup_main(void *arg)
 }
 
 /* The lookups: both ends, and the committed offsets. Each runs on a
- * thread of its own, started when the task is released: each waits
- * behind the consumer's fetch on its broker connection (up to
- * fetch.wait.max.ms), and the task goes on with its backlog meanwhile
- * (a stage that waited for them at its end paid that in the run's
- * time). */
+ * thread of its own, started when the task is released: the task goes on
+ * with its backlog meanwhile (a stage that waited for them at its end
+ * paid them in the run's time). */
 #define LOOKUPS 3
 
 struct trigger_ends {
@@ -194,8 +213,12 @@ static void ends_start(struct sluice_task *t)
 		j->lo->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
 		a->elems[i].offset = RD_KAFKA_OFFSET_END;
 	}
-	j->q[0] = (struct lookup){t->consumer, j->end, 0, 0};
-	j->q[1] = (struct lookup){t->consumer, j->lo, 0, 0};
+	/* The watermarks through the task's producer when it has one: its
+	 * connection has no fetch in flight for the request to wait behind
+	 * (1-6 ms instead of a fetch wait or two). */
+	rd_kafka_t *rk = t->producer ? t->producer : t->consumer;
+	j->q[0] = (struct lookup){rk, j->end, 0, 0};
+	j->q[1] = (struct lookup){rk, j->lo, 0, 0};
 	j->q[2] = (struct lookup){t->consumer, j->base, 1, 0};
 	for (size_t i = 0; i < LOOKUPS && a->cnt; i++) {
 		j->running[i] =

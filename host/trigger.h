@@ -37,6 +37,11 @@ typedef int64_t trigger_committed_fn(struct sluice_task *t, const char *topic,
 int trigger_consumed_all(struct sluice_task *t);
 /* 1 when, after that, every partition is committed up to its end. */
 int trigger_committed_all(struct sluice_task *t, trigger_committed_fn *fn);
+/* The consumer poll's timeout for a task that would wait idle_ms: short
+ * while it was released and has not reached its ends (it looks for them
+ * between polls). */
+#define TRIGGER_POLL_MS 5
+int trigger_poll_ms(const struct sluice_task *t, int idle_ms);
 /* Every task of the connector reached its ends. Tasks leave the group
  * together: one leaving alone would start a rebalance the others, busy
  * finishing, would hold up. */
