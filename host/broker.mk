@@ -1,5 +1,6 @@
 # The embedded broker (librdkafka mock cluster) and `sluice broker`.
 libsluicehost_la_SOURCES += host/broker.c host/broker.h
-# bind_fixed.c defines bind() for librdkafka; it must stay out of the
-# library, or every unit test would get the interposer too.
-sluice_SOURCES += host/cmd_broker.c host/bind_fixed.c
+# bind_fixed.c defines bind() and accept_nodelay.c accept() for
+# librdkafka; they must stay out of the library, or every unit test would
+# get the interposers too.
+sluice_SOURCES += host/cmd_broker.c host/bind_fixed.c host/accept_nodelay.c
