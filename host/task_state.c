@@ -185,7 +185,12 @@ static int topic_partitions(rd_kafka_t *rk, const char *topic)
 }
 
 /* A real cluster: compacted, so that it keeps the latest record per key
- * (and the latest marker). */
+ * (and the latest marker). Records younger than an hour stay as written:
+ * the replay reads the records after the last confirmed marker in order
+ * (each key's first one carries its value at that marker, and the epoch
+ * marker a confirm names must still be there), and a segment that
+ * rolled just before a crash could otherwise be compacted before the
+ * restart. */
 static void create_compacted(struct sluice_task *t, const char *topic,
 			     int partitions)
 {
@@ -195,6 +200,7 @@ static void create_compacted(struct sluice_task *t, const char *topic,
 	if (!nt)
 		return;
 	rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+	rd_kafka_NewTopic_set_config(nt, "min.compaction.lag.ms", "3600000");
 	rd_kafka_queue_t *q = rd_kafka_queue_new(t->producer);
 	rd_kafka_CreateTopics(t->producer, &nt, 1, NULL, q);
 	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
