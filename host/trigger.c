@@ -270,16 +270,25 @@ int trigger_consumed_all(struct sluice_task *t)
 {
 	if (!atomic_load(&t->drain) || !t->assigned_once)
 		return 0;
+	/* Lookups start at most every 10 ms (one that failed starts
+	 * again), and are looked for on every call (a tryjoin). */
+	int64_t now = worker_now_ms();
+	if (!t->ends) {
+		if (!t->ends_job) {
+			if (now < t->ends_next_check_ms)
+				return 0;
+			t->ends_next_check_ms = now + 10;
+			ends_start(t);
+		}
+		if (!t->ends_job || ends_collect(t))
+			return 0;
+		t->ends_next_check_ms = now;
+	}
 	/* Positions of every partition on each call cost more than the
 	 * record between two calls: look every 10 ms at most. */
-	int64_t now = worker_now_ms();
 	if (now < t->ends_next_check_ms)
 		return 0;
 	t->ends_next_check_ms = now + 10;
-	if (!t->ends && !t->ends_job)
-		ends_start(t);
-	if (!t->ends && (!t->ends_job || ends_collect(t)))
-		return 0;
 	if (!t->ends->cnt)
 		return 1;
 	rd_kafka_topic_partition_list_t *pos =
