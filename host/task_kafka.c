@@ -305,6 +305,16 @@ void task_serve(struct sluice_task *t, int timeout_ms)
 		rd_kafka_poll(t->producer, timeout_ms);
 }
 
+int task_flush(struct sluice_task *t)
+{
+	int64_t deadline =
+		worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms;
+	while (rd_kafka_outq_len(t->producer) > 0 && !t->delivery_failed &&
+	       worker_now_ms() < deadline)
+		rd_kafka_flush(t->producer, 20);
+	return !t->delivery_failed && rd_kafka_outq_len(t->producer) == 0;
+}
+
 int task_produce(struct sluice_task *t, const char *topic,
 		 struct staged_record *r, void *opaque)
 {

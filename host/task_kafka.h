@@ -93,6 +93,14 @@ void task_count_untracked(struct sluice_task *t, int output);
 /* Serves delivery reports for up to timeout_ms. */
 void task_serve(struct sluice_task *t, int timeout_ms);
 
+/* Sends what the producer holds at once (rd_kafka_flush ignores
+ * linger.ms) and serves the delivery reports until its queue is empty, a
+ * delivery failed, or shutdown.timeout passed. It waits for the queue
+ * (which counts delivery reports not yet served), not for
+ * trackers.pending_total: an input whose processing failed keeps its
+ * hold there for good. 1 when everything was acknowledged. */
+int task_flush(struct sluice_task *t);
+
 /* Waits before attempt `attempt` (1, 2, ...) of a call that returned
  * RETRY: exponential from 100 ms up to errors.retry.delay.max, with
  * jitter. Returns -1 (and fails the task) once errors.retry.timeout since

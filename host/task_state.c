@@ -801,26 +801,20 @@ static void undo_call(struct sluice_task *t)
  * -1: a record was refused (the task failed) or the wait timed out. */
 static int wait_acked(struct sluice_task *t)
 {
-	int64_t deadline =
-		worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms;
-	/* flush() sends at once, ignoring linger.ms: a barrier waits for
-	 * its records twice (outputs, then the marker). */
-	while (rd_kafka_outq_len(t->producer) > 0 && !t->delivery_failed &&
-	       worker_now_ms() < deadline)
-		rd_kafka_flush(t->producer, 20);
+	/* A flush, not a poll: a barrier waits for its records twice
+	 * (outputs, then the marker), and would wait out linger.ms each
+	 * time. */
+	if (task_flush(t))
+		return 0;
 	if (t->delivery_failed) {
 		task_fail(t, "%s", t->delivery_error);
 		return -1;
 	}
-	if (rd_kafka_outq_len(t->producer) > 0) {
-		log_msg(SLUICE_LOG_WARN, t->who,
-			"state: records still unacknowledged after %lld ms; "
-			"no position marker this time",
-			(long long)
-				t->conn->w->setup->worker.shutdown_timeout_ms);
-		return -1;
-	}
-	return 0;
+	log_msg(SLUICE_LOG_WARN, t->who,
+		"state: records still unacknowledged after %lld ms; no "
+		"position marker this time",
+		(long long)t->conn->w->setup->worker.shutdown_timeout_ms);
+	return -1;
 }
 
 struct snap_ctx {
@@ -983,10 +977,10 @@ static int mark_epoch(struct sluice_task *t)
 	 * log past the last snapshot that counts stays near two snapshots
 	 * and their changelog (a broker that keeps only a partition's latest
 	 * bytes must still hold it for a restore). */
-	int snapshot = snapshot_due(t);
+	int snapshot = snapshot_due(t), waiting = 0;
 	for (size_t i = 0; snapshot && i < kv->epochs_n; i++)
-		snapshot = !kv->epochs[i].snapshot;
-	if (kv->epochs_n == EPOCHS_MAX || snapshot_due(t) != snapshot)
+		waiting |= kv->epochs[i].snapshot;
+	if (kv->epochs_n == EPOCHS_MAX || waiting)
 		return checkpoint(t) && atomic_load(&t->state_) != TASK_RUNNING
 			       ? -1
 			       : 0;

@@ -59,23 +59,6 @@ static void commit_done(struct sluice_task *t,
 	rd_kafka_topic_partition_list_destroy(c);
 }
 
-/* Waits for every emitted record, bounded by the shutdown timeout. It
- * waits for the producer's queue (which counts delivery reports not yet
- * served), not for trackers.pending_total: an input whose processing
- * failed keeps its hold there for good, so that no offset past it is
- * committed, and waiting for it would stall a failed task's final commit
- * for the whole shutdown timeout. */
-static void wait_acked(struct sluice_task *t)
-{
-	int64_t deadline =
-		worker_now_ms() + t->conn->w->setup->worker.shutdown_timeout_ms;
-	/* flush() sends at once, ignoring linger.ms, and serves the
-	 * delivery reports. */
-	while (rd_kafka_outq_len(t->producer) > 0 && !t->delivery_failed &&
-	       worker_now_ms() < deadline)
-		rd_kafka_flush(t->producer, 20);
-}
-
 void task_transform_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			      rd_kafka_topic_partition_list_t *parts,
 			      void *opaque)
@@ -101,7 +84,7 @@ void task_transform_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 					   (size_t)parts->cnt) == SLUICE_FATAL)
 			task_fail(t, "assign failed: %s", t->call_error);
 	} else {
-		wait_acked(t);
+		task_flush(t);
 		commit_done(t, parts);
 		if (p->revoke)
 			p->revoke(t->state, t, pp, (size_t)parts->cnt);
@@ -330,7 +313,7 @@ void *task_transform_main(void *arg)
 				break;
 		}
 		if (!atomic_load(&t->trigger_done) && trigger_consumed_all(t)) {
-			wait_acked(t);
+			task_flush(t);
 			commit_done(t, NULL);
 			atomic_store(
 				&t->trigger_done,
@@ -344,7 +327,7 @@ void *task_transform_main(void *arg)
 	/* A triggered run's last tick: summaries of the final interval. */
 	if (finished && p->tick)
 		run_tick(t, x);
-	wait_acked(t);
+	task_flush(t);
 	if (t->delivery_failed)
 		task_fail(t, "%s", t->delivery_error);
 	else
