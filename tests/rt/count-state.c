@@ -4,23 +4,30 @@
  * in the host's state store (key = input key, value = "count sum"), and
  * emits an upsert {"key":"..","count":..,"sum":..} keyed by the input key
  * for every input. Padding (`pad` bytes of 'x' appended to the stored
- * value) makes the changelog grow fast for the snapshot tests.
+ * value) makes the changelog grow fast for the snapshot tests. Pacing
+ * (a 1 ms nap every `pace.every` inputs) keeps a round of inputs in
+ * flight long enough for a test to kill the worker in the middle of it,
+ * however fast the host has become.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sluice/plugin.h"
 
 struct state {
 	const struct sluice_host *h;
 	int64_t pad;
+	int64_t pace_every, seen;
 	char *buf;
 };
 
 static const struct sluice_option options[] = {
 	{"pad", SLUICE_OPT_INT, "0", 0, "0", "100000", NULL,
 	 "bytes of padding stored with each count"},
+	{"pace.every", SLUICE_OPT_INT, "0", 0, "0", "1000000", NULL,
+	 "nap 1 ms after every this many inputs (0: never)"},
 	{NULL, 0, NULL, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -47,6 +54,7 @@ static enum sluice_status cs_open(struct sluice_task *t,
 		return SLUICE_FATAL;
 	s->h = h;
 	s->pad = h->opt_int(t, "pad");
+	s->pace_every = h->opt_int(t, "pace.every");
 	s->buf = malloc((size_t)s->pad + 64);
 	if (!s->buf) {
 		free(s);
@@ -83,6 +91,8 @@ static enum sluice_status cs_process(void *p, struct sluice_task *t,
 				     const struct sluice_record *in)
 {
 	struct state *s = p;
+	if (s->pace_every && ++s->seen % s->pace_every == 0)
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	if (!in->key || !in->key_len || in->key_len > 200) {
 		s->h->set_error(t, "input without a usable key");
 		return SLUICE_REJECT;
